@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PurposeConfig(AppConfig):
+    name = "purpose"
+    verbose_name = "Purpose statements"

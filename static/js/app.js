@@ -1,0 +1,107 @@
+// Purpose Pulse: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // --- Purpose editor: never lose typed text ---------------------------------
+  function draftFor(form) {
+    try { return JSON.parse(localStorage.getItem(form.dataset.draftKey) || "null"); }
+    catch (e) { return null; }
+  }
+
+  function fieldValues(form) {
+    var values = {};
+    form.querySelectorAll("textarea").forEach(function (t) { values[t.name] = t.value; });
+    return values;
+  }
+
+  function setupEditor(form) {
+    if (form.dataset.ready) return;
+    form.dataset.ready = "1";
+    var note = form.querySelector("[data-draft-note]");
+    var initial = JSON.stringify(fieldValues(form));
+    var draft = draftFor(form);
+    if (draft && JSON.stringify(draft.values) !== initial) {
+      Object.keys(draft.values).forEach(function (name) {
+        var field = form.querySelector('textarea[name="' + name + '"]');
+        if (field) field.value = draft.values[name];
+      });
+      if (note) {
+        note.hidden = false;
+        note.textContent = "We restored text you had not saved (" + new Date(draft.at).toLocaleString() + "). ";
+        var discard = document.createElement("button");
+        discard.type = "button";
+        discard.className = "link";
+        discard.textContent = "Discard it";
+        discard.addEventListener("click", function () {
+          localStorage.removeItem(form.dataset.draftKey);
+          window.location.reload();
+        });
+        note.appendChild(discard);
+      }
+    }
+    form.addEventListener("input", function () {
+      var values = fieldValues(form);
+      if (JSON.stringify(values) === initial) { localStorage.removeItem(form.dataset.draftKey); return; }
+      localStorage.setItem(form.dataset.draftKey, JSON.stringify({ values: values, at: Date.now() }));
+    });
+    form.querySelectorAll("[data-cancel]").forEach(function (link) {
+      link.addEventListener("click", function () { localStorage.removeItem(form.dataset.draftKey); form.dataset.clean = "1"; });
+    });
+    form.addEventListener("submit", function () { form.dataset.submitting = "1"; });
+    form.addEventListener("htmx:afterRequest", function (event) {
+      form.dataset.submitting = "";
+      if (event.detail.successful && event.detail.xhr.status === 200) localStorage.removeItem(form.dataset.draftKey);
+    });
+  }
+
+  function dirtyEditors() {
+    return Array.prototype.filter.call(document.querySelectorAll("form[data-draft-key]"), function (form) {
+      return !form.dataset.submitting && !form.dataset.clean && draftFor(form);
+    });
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (dirtyEditors().length) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  // --- Character counters -----------------------------------------------------
+  function setupCounter(area) {
+    if (area.dataset.counterReady) return;
+    area.dataset.counterReady = "1";
+    var max = parseInt(area.getAttribute("maxlength"), 10);
+    var out = document.createElement("p");
+    out.className = "counter";
+    out.setAttribute("aria-live", "polite");
+    area.insertAdjacentElement("afterend", out);
+    function update() { out.textContent = area.value.length + " / " + max; }
+    area.addEventListener("input", update);
+    update();
+  }
+
+  // --- Org chart: expand and collapse in place ----------------------------------
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-toggle-tree]");
+    if (!toggle) return;
+    var item = toggle.closest("[role=treeitem]");
+    var group = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (group && group.children.length) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      var open = item.getAttribute("aria-expanded") === "true";
+      item.setAttribute("aria-expanded", open ? "false" : "true");
+      group.hidden = open;
+      toggle.firstChild.textContent = (open ? "▸ " : "▾ ") + toggle.firstChild.textContent.slice(2);
+    } else if (item) {
+      item.setAttribute("aria-expanded", "true");
+      toggle.firstChild.textContent = "▾ " + toggle.firstChild.textContent.slice(2);
+    }
+  }, true);
+
+  function init(root) {
+    root.querySelectorAll("form[data-draft-key]").forEach(setupEditor);
+    root.querySelectorAll("textarea[data-counter]").forEach(setupCounter);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
+})();

@@ -1,0 +1,1 @@
+# Pulse schedules, rounds, invitations and responses arrive with the pulses issue.

@@ -1,0 +1,51 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from purpose.services import purpose_current
+from teams.access import can_edit_purpose, get_unit_or_404, org_units
+from teams.selectors import unit_people, units_with_summary, user_units
+
+
+@require_GET
+@login_required
+def home(request):
+    user = request.user
+    my_units = list(units_with_summary(user_units(user)))
+    for unit in my_units:
+        unit.can_edit = can_edit_purpose(user, unit)
+    return render(request, "teams/home.html", {"my_units": my_units})
+
+
+@require_GET
+@login_required
+def org_chart(request):
+    roots = units_with_summary(org_units(request.user).filter(parent__isnull=True))
+    return render(
+        request, "teams/org_chart.html", {"units": roots, "organization": request.user.organization}
+    )
+
+
+@require_GET
+@login_required
+def org_chart_children(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    children = units_with_summary(org_units(request.user).filter(parent=unit))
+    template = "teams/org_chart.html#children" if request.htmx else "teams/unit_children.html"
+    return render(request, template, {"unit": unit, "units": children})
+
+
+@require_GET
+@login_required
+def unit_detail(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    context = {
+        "unit": unit,
+        "ancestors": unit.ancestors(),
+        "children": units_with_summary(unit.children.all()),
+        "people": unit_people(unit),
+        "current": purpose_current(unit),
+        "parent_purpose": purpose_current(unit.parent) if unit.parent else None,
+        "can_edit": can_edit_purpose(request.user, unit),
+    }
+    return render(request, "teams/unit_detail.html", context)
