@@ -1,6 +1,12 @@
 """Settings for the test suite: the production parts, minus slow hashing and real email."""
 
-from config.settings import *  # noqa: F403
+import os
+
+# The suite runs against PostgreSQL (production mode), which demands a real key.
+os.environ.setdefault("SECRET_KEY", "test-only-key-" + "n0t-a-secret-" * 4)
+os.environ.setdefault("SECURE_COOKIES", "false")
+
+from config.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

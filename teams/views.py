@@ -31,8 +31,8 @@ def org_chart(request):
 def org_chart_children(request, unit_id: int):
     unit = get_unit_or_404(request.user, unit_id)
     children = units_with_summary(org_units(request.user).filter(parent=unit))
-    template = "teams/org_chart.html#children" if request.htmx else "teams/unit_children.html"
-    return render(request, template, {"unit": unit, "units": children})
+    template = "teams/org_chart.html#children" if request.htmx else "teams/org_chart.html"
+    return render(request, template, {"parent_unit": unit, "units": children})
 
 
 @require_GET

@@ -1,0 +1,61 @@
+"""One place for test data. The fixed cast lives in conftest.py."""
+
+import factory
+
+from purpose.models import PurposeStatement
+from teams.models import Membership, Organization, Unit, User
+
+PASSWORD = "a-Test-password-1"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    name = factory.Faker("name")
+    organization = factory.SubFactory(OrganizationFactory)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save()
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Unit {n}")
+    kind = Unit.Kind.TEAM
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    unit = factory.SubFactory(UnitFactory)
+    user = factory.SubFactory(UserFactory, organization=factory.SelfAttribute("..unit.organization"))
+    role = Membership.Role.MEMBER
+
+
+class PurposeStatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PurposeStatement
+
+    unit = factory.SubFactory(UnitFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    purpose = "We help customers pay quickly and safely, so that every sale goes through."
+    fit = "We are the payment core the rest of the division builds on."
+    author = None
