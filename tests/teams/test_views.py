@@ -73,11 +73,11 @@ def test_org_chart_queries_do_not_grow_with_units(
     login, org, division, colleague, django_assert_max_num_queries
 ):
     client = login(colleague)
-    for i in range(3):
+    for _ in range(3):
         MembershipFactory(unit=UnitFactory(organization=org, parent=division), role="leader")
     with django_assert_max_num_queries(8):
         client.get(reverse("org_chart_children", args=[division.pk]), HTTP_HX_REQUEST="true")
-    for i in range(20):
+    for _ in range(20):
         MembershipFactory(unit=UnitFactory(organization=org, parent=division), role="leader")
     with django_assert_max_num_queries(8):
         client.get(reverse("org_chart_children", args=[division.pk]), HTTP_HX_REQUEST="true")
