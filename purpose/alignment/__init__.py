@@ -1,0 +1,59 @@
+"""Purpose Pulse alignment engine: pure Python, no Django.
+
+    enc = get_encoder(model_dir=settings.ALIGNMENT_MODEL_DIR)
+    ideas = split_ideas(statement.purpose)
+    scores = score_answers(statement.purpose, answers, ideas, enc)
+
+See docs/alignment.md for the method and the measured figures.
+"""
+
+from .calibration import Calibration
+from .cascade import CascadeScore, cascade_label, cascade_score
+from .encoders import Encoder, ModelNotFound, OnnxMiniLMEncoder, clear_encoder_cache, get_encoder
+from .ideas import IDEA_THRESHOLD, split_ideas
+from .lexical import TfidfEncoder
+from .scoring import AnswerScore, FitScore, score_answer, score_answers, score_fit
+from .team import (
+    SITUATIONS,
+    Interpretation,
+    Situation,
+    agreement,
+    aligned_share,
+    alignment_index,
+    idea_shares,
+    interpretations,
+    situation,
+)
+
+# Stored with every score: bump when a change would move stored numbers.
+ENGINE_VERSION = "1.0"
+
+__all__ = [
+    "ENGINE_VERSION",
+    "AnswerScore",
+    "Calibration",
+    "CascadeScore",
+    "Encoder",
+    "FitScore",
+    "IDEA_THRESHOLD",
+    "Interpretation",
+    "ModelNotFound",
+    "OnnxMiniLMEncoder",
+    "SITUATIONS",
+    "Situation",
+    "TfidfEncoder",
+    "agreement",
+    "aligned_share",
+    "alignment_index",
+    "cascade_label",
+    "cascade_score",
+    "clear_encoder_cache",
+    "get_encoder",
+    "idea_shares",
+    "interpretations",
+    "score_answer",
+    "score_answers",
+    "score_fit",
+    "situation",
+    "split_ideas",
+]

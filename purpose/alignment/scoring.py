@@ -1,0 +1,187 @@
+"""Scoring one member's answer against the leader's statement.
+
+alignment = (1 - IDEA_WEIGHT) × whole-text similarity
+            + IDEA_WEIGHT × mean over ideas of (best similarity of any part
+                                                of the answer to that idea)
+
+Both terms are on the same calibrated 0–100 scale (see calibration.py), so
+the blend is an average of two readings of "how alike would people call
+these": one of the texts as wholes, one of the statement's ideas taken one
+at a time (a recall of the statement's content, in the spirit of
+BERTScore's recall but at clause level). The idea term rewards an answer
+that covers every idea in its own words even when the wording as a whole
+drifts; it does not reward keyword echo, because each idea is matched by
+meaning. Without ideas (or with one idea) the score is the plain calibrated
+pair similarity, at model level on STS. The blend was checked on
+tests/data/alignment_eval.tsv not to lower Spearman or pairwise accuracy
+(figures in docs/alignment.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import calibration
+from .encoders import Encoder
+from .ideas import answer_segments, best_idea_similarity, ideas_named
+from .text import MIN_WORDS, clean, looks_non_english
+
+IDEA_WEIGHT = 0.5
+
+
+@dataclass
+class AnswerScore:
+    alignment: float | None  # 0–100, None for a blank/unusable answer
+    raw_cosine: float | None  # whole answer vs whole reference
+    ideas_named: list[bool] = field(default_factory=list)
+    idea_coverage: float | None = None  # share of ideas named, 0–1
+    idea_scores: list[float] = field(default_factory=list)  # calibrated, per idea
+    similarity: float | None = None  # calibrated whole-text part, 0–100
+    flags: list[str] = field(default_factory=list)
+    encoder: str = ""
+    approximate: bool = False
+    vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class FitScore:
+    leader: AnswerScore  # against the leader's "how we fit" statement
+    parent: AnswerScore | None  # against the parent unit's purpose
+
+    @property
+    def combined(self) -> float | None:
+        """Mean of the available scores: both readings of fit count."""
+        vals = [s.alignment for s in (self.leader, self.parent) if s is not None and s.alignment is not None]
+        return float(np.mean(vals)) if vals else None
+
+
+def _default_encoder(encoder: Encoder | None) -> Encoder:
+    if encoder is not None:
+        return encoder
+    from .encoders import get_encoder
+
+    return get_encoder()
+
+
+def score_answers(
+    reference: str,
+    answers: Sequence[str],
+    ideas: Sequence[str] | None = None,
+    encoder: Encoder | None = None,
+) -> list[AnswerScore]:
+    """Score many answers against one reference with one encode call.
+
+    The reference, the ideas, every answer and (with ideas) every answer's
+    sentences and clauses go through the encoder in a single batch: the
+    model's throughput is what bounds scoring, not per-call overhead.
+    """
+    enc = _default_encoder(encoder)
+    cal = calibration.for_encoder(enc.name)
+    ref = clean(reference, max_words=400).text
+    idea_list = [i for i in (clean(x).text for x in (ideas or [])) if i]
+    use_ideas = len(idea_list) > 1  # one idea is the whole text again
+
+    cleaned = [clean(a) for a in answers]
+    usable = [bool(c.words) for c in cleaned]
+    segments = [
+        answer_segments(c.text) if (ok and use_ideas) else [] for c, ok in zip(cleaned, usable, strict=True)
+    ]
+
+    texts = [ref, *idea_list]
+    answer_row = []
+    seg_rows = []
+    for c, ok, segs in zip(cleaned, usable, segments, strict=True):
+        answer_row.append(len(texts) if ok else -1)
+        texts.append(c.text if ok else "")
+        seg_rows.append(list(range(len(texts), len(texts) + len(segs) - 1)))
+        texts.extend(segs[1:])  # segs[0] is the whole answer, encoded above
+    vecs = enc.encode(texts)
+    ref_vec = vecs[0]
+    idea_vecs = vecs[1 : 1 + len(idea_list)]
+
+    results = []
+    for c, ok, row, srows in zip(cleaned, usable, answer_row, seg_rows, strict=True):
+        flags = list(c.flags)
+        if enc.approximate:
+            flags.append("approximate")
+        if not ok or not ref:
+            flags.insert(0, "empty" if not ok else "reference_empty")
+            results.append(
+                AnswerScore(
+                    None,
+                    None,
+                    [False] * len(idea_list) if use_ideas else [],
+                    0.0 if use_ideas else None,
+                    flags=flags,
+                    encoder=enc.name,
+                    approximate=enc.approximate,
+                )
+            )
+            continue
+        if len(c.words) < MIN_WORDS:
+            flags.append("too_short")
+        if looks_non_english(c.text):
+            flags.append("non_english")
+        vec = vecs[row]
+        cos = float(np.clip(ref_vec @ vec, -1.0, 1.0))
+        similarity = cal.score1(cos)
+        named: list[bool] = []
+        idea_scores: list[float] = []
+        coverage = None
+        alignment = similarity
+        if use_ideas:
+            seg_vecs = vecs[[row, *srows]]
+            best = best_idea_similarity(idea_vecs, seg_vecs)
+            idea_scores = [round(float(s), 2) for s in cal.score(best)]
+            named = ideas_named(idea_scores)
+            coverage = sum(named) / len(named)
+            alignment = (1 - IDEA_WEIGHT) * similarity + IDEA_WEIGHT * float(np.mean(cal.score(best)))
+        results.append(
+            AnswerScore(
+                alignment=round(alignment, 2),
+                raw_cosine=round(cos, 6),
+                ideas_named=named,
+                idea_coverage=coverage,
+                idea_scores=idea_scores,
+                similarity=round(similarity, 2),
+                flags=flags,
+                encoder=enc.name,
+                approximate=enc.approximate,
+                vector=vec,
+            )
+        )
+    return results
+
+
+def score_answer(
+    *,
+    reference: str,
+    answer: str,
+    ideas: Sequence[str] | None = None,
+    encoder: Encoder | None = None,
+) -> AnswerScore:
+    """One answer against the leader's statement (see module docstring)."""
+    return score_answers(reference, [answer], ideas, encoder)[0]
+
+
+def score_fit(
+    *,
+    answer: str,
+    leader_fit: str,
+    parent_purpose: str | None,
+    encoder: Encoder | None = None,
+) -> FitScore:
+    """The member's "how we fit" against the leader's fit statement (with
+    its ideas) and against the parent unit's purpose (as a whole: a team
+    serves part of its parent's purpose, so idea recall would punish it)."""
+    from .ideas import split_ideas
+
+    enc = _default_encoder(encoder)
+    leader = score_answer(reference=leader_fit, answer=answer, ideas=split_ideas(leader_fit), encoder=enc)
+    parent = None
+    if parent_purpose and parent_purpose.strip():
+        parent = score_answer(reference=parent_purpose, answer=answer, ideas=None, encoder=enc)
+    return FitScore(leader, parent)

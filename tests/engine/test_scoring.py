@@ -1,0 +1,155 @@
+"""Scoring answers: the blend, the batch API, and hostile input."""
+
+import numpy as np
+import pytest
+
+from purpose.alignment import ENGINE_VERSION, score_answer, score_answers, score_fit, split_ideas
+from purpose.alignment.evaluation import pairwise_accuracy, spearman
+
+SUPPORT = (
+    "We help customers solve their problems on the first contact, through chat, email and phone, and we "
+    "feed what we hear back to the product teams so the same problem doesn't happen twice."
+)
+
+
+def test_engine_version():
+    assert ENGINE_VERSION == "1.0"
+
+
+def test_paraphrase_scores_above_partial_and_off_target(semantic):
+    ideas = split_ideas(SUPPORT)
+    para, part, off = score_answers(
+        SUPPORT,
+        [
+            "When a user is stuck we sort it out in one conversation on whatever channel they use, then tell the "
+            "product people what broke so it gets fixed for good.",
+            "We answer the phones.",
+            "We maintain the company's data warehouse.",
+        ],
+        ideas,
+        semantic,
+    )
+    assert para.alignment > part.alignment > off.alignment
+    assert para.idea_coverage > off.idea_coverage
+    assert 0 <= off.alignment < 20 and para.alignment > 35  # measured 15.8 and 39.2
+    assert para.encoder == semantic.name and not para.approximate
+
+
+def test_without_ideas_alignment_is_the_calibrated_pair_score(semantic):
+    s = score_answer(reference=SUPPORT, answer="We fix customer problems.", ideas=None, encoder=semantic)
+    assert s.alignment == s.similarity and s.ideas_named == [] and s.idea_coverage is None
+
+
+def test_batch_equals_single(semantic):
+    answers = ["We fix customer problems the first time.", "", "We pass bugs to product."]
+    batch = score_answers(SUPPORT, answers, split_ideas(SUPPORT), semantic)
+    for a, b in zip(answers, batch, strict=True):
+        one = score_answer(reference=SUPPORT, answer=a, ideas=split_ideas(SUPPORT), encoder=semantic)
+        assert one.alignment == pytest.approx(b.alignment, abs=0.05) if b.alignment else one.alignment is None
+
+
+HOSTILE = {
+    "empty": "",
+    "whitespace": " \n\t  ",
+    "one_word": "Customers",
+    "long": "We help customers solve problems on first contact. " * 600,
+    "french": "Nous aidons les clients à résoudre leurs problèmes dès le premier contact.",
+    "japanese": "私たちはお客様の問題を最初の連絡で解決します。",
+    "emoji_only": "🚀🔥💯",
+    "emoji_mixed": "We fix customer problems fast 🚀🙂",
+    "html": "<p>We <b>help customers</b> solve problems</p><script>alert(1)</script><ul><li>chat</li><li>email</li></ul>",
+    "control": "We help\x00 customers\x07 solve\x1b[31m problems\u200b fast\ud800",
+    "none": None,
+    "number": 12345,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+@pytest.mark.parametrize("backend", ["semantic", "lexical"])
+def test_hostile_input_gives_a_defined_result(kind, backend, request):
+    enc = request.getfixturevalue(backend)
+    s = score_answer(reference=SUPPORT, answer=HOSTILE[kind], ideas=split_ideas(SUPPORT), encoder=enc)
+    assert s.alignment is None or 0 <= s.alignment <= 100
+    assert len(s.ideas_named) == len(split_ideas(SUPPORT))
+    expected = {
+        "empty": "empty",
+        "whitespace": "empty",
+        "emoji_only": "empty",
+        "none": "empty",
+        "one_word": "too_short",
+        "long": "truncated",
+        "japanese": "non_english",
+        "html": "html_stripped",
+        "control": "control_chars_removed",
+        "number": "too_short",
+    }.get(kind)
+    if expected:
+        assert expected in s.flags
+    if expected == "empty":
+        assert s.alignment is None and s.idea_coverage == 0
+    else:
+        assert s.alignment is not None
+    assert ("approximate" in s.flags) == (backend == "lexical")
+
+
+def test_html_is_stripped_before_scoring(semantic):
+    plain = score_answer(reference=SUPPORT, answer="We help customers solve problems", encoder=semantic)
+    html = score_answer(
+        reference=SUPPORT,
+        answer="<div><p>We help <em>customers</em> solve problems</p></div>",
+        encoder=semantic,
+    )
+    assert html.raw_cosine == pytest.approx(plain.raw_cosine, abs=1e-4)
+
+
+def test_blank_reference_is_not_a_crash(semantic):
+    s = score_answer(reference="  ", answer="We help customers.", encoder=semantic)
+    assert s.alignment is None and "reference_empty" in s.flags
+
+
+def test_score_fit_against_leader_and_parent(semantic):
+    fit = score_fit(
+        answer="Our support insights feed the product roadmap, which drives customer retention.",
+        leader_fit="We are the company's ears: what customers tell us shapes the roadmap and keeps "
+        "them with us.",
+        parent_purpose="We keep customers successful and loyal.",
+        encoder=semantic,
+    )
+    assert fit.leader.alignment is not None and fit.parent.alignment is not None
+    assert fit.combined == pytest.approx((fit.leader.alignment + fit.parent.alignment) / 2)
+    alone = score_fit(answer="x y z", leader_fit="We ship.", parent_purpose=None, encoder=semantic)
+    assert alone.parent is None
+
+
+def _eval_scores(eval_set, encoder, use_ideas=True):
+    teams, grades, final, raw = [], [], [], []
+    for team, (statement, answers) in eval_set.items():
+        ideas = split_ideas(statement) if use_ideas else None
+        for (grade, _, _), s in zip(
+            answers, score_answers(statement, [a[2] for a in answers], ideas, encoder), strict=True
+        ):
+            teams.append(team)
+            grades.append(grade)
+            final.append(s.alignment)
+            raw.append(s.raw_cosine)
+    return teams, grades, final, raw
+
+
+def test_eval_set_semantic_beats_lexical_and_blend_does_not_hurt(eval_set, semantic, lexical):
+    """Measured: semantic Spearman 0.456 (raw cosine 0.461), pairwise
+    accuracy 0.706 (raw 0.688); TF-IDF ~0.0 and ~0.51 (the set has lexical
+    traps and low-overlap paraphrases on purpose)."""
+    teams, grades, final, raw = _eval_scores(eval_set, semantic)
+    assert len(grades) >= 150
+    sem = spearman(final, grades)
+    assert sem > 0.4
+    assert sem > spearman(raw, grades) - 0.02  # the blend keeps the ranking
+    assert pairwise_accuracy(teams, grades, final) >= pairwise_accuracy(teams, grades, raw)
+    lteams, lgrades, lfinal, _ = _eval_scores(eval_set, lexical)
+    assert sem > spearman(lfinal, lgrades) + 0.25
+    assert pairwise_accuracy(teams, grades, final) > pairwise_accuracy(lteams, lgrades, lfinal) + 0.1
+
+
+def test_vectors_are_returned_for_team_analysis(semantic):
+    s = score_answer(reference=SUPPORT, answer="We fix problems.", encoder=semantic)
+    assert isinstance(s.vector, np.ndarray) and s.vector.shape == (384,)

@@ -1,0 +1,120 @@
+"""Team readings: agreement, situations, idea shares, interpretations."""
+
+import numpy as np
+import pytest
+
+from purpose.alignment import (
+    SITUATIONS,
+    agreement,
+    aligned_share,
+    alignment_index,
+    idea_shares,
+    interpretations,
+    score_answers,
+    situation,
+    split_ideas,
+)
+
+
+def test_agreement_needs_two_answers(semantic):
+    assert agreement(["We pay merchants."], semantic) is None
+    assert agreement(["We pay merchants.", ""], semantic) is None
+    same = agreement(["We pay merchants fast.", "Merchants get their money quickly."], semantic)
+    diff = agreement(["We pay merchants fast.", "We plan the office party."], semantic)
+    assert 0 <= diff < same <= 100
+
+
+@pytest.mark.parametrize(
+    "a,g,share,code",
+    [
+        (50, 45, None, "aligned"),
+        (45, 20, 0.9, "aligned"),
+        (15, 45, 0.0, "shared_other"),
+        (30, 20, 0.33, "split"),
+        (30, 20, None, "split"),
+        (15, 15, 0.0, "no_shared"),
+        (20, 15, None, "no_shared"),
+        (50, None, None, "aligned"),
+        (None, None, None, "no_shared"),
+    ],
+)
+def test_situation_rules(a, g, share, code):
+    s = situation(a, g, share)
+    assert s.code == code and s.title and s.explanation and s.action
+
+
+def test_situation_texts_are_distinct():
+    assert len({s.title for s in SITUATIONS.values()}) == 4
+
+
+def test_situations_on_synthetic_teams(eval_set, semantic):
+    """Teams built from the eval set land in the intended situation (48/52 measured)."""
+    names = list(eval_set)
+    hits = total = 0
+    for i, team in enumerate(names):
+        statement, answers = eval_set[team]
+        other = eval_set[names[(i + 1) % len(names)]][1]
+        off = [eval_set[names[(i + k) % len(names)]][1][-1][2] for k in range(1, 6)]
+        cases = {
+            "aligned": [t for g, _, t in answers if g >= 3],
+            "shared_other": [t for g, _, t in other if g >= 3],
+            "split": [t for g, _, t in answers if g == 4]
+            + [t for _, tag, t in answers if tag == "off"]
+            + off[1:3],
+            "no_shared": off + [t for g, _, t in answers if g == 1],
+        }
+        for code, texts in cases.items():
+            scores = score_answers(statement, texts, split_ideas(statement), semantic)
+            vecs = np.stack([s.vector for s in scores])
+            got = situation(alignment_index(scores), agreement(vecs, semantic), aligned_share(scores)).code
+            hits += got == code
+            total += 1
+    assert hits / total >= 0.8
+
+
+def test_idea_shares(semantic):
+    statement = (
+        "We make sure merchants get paid quickly and reliably, by running a payments platform that "
+        "processes card transactions securely, so that small businesses can trust us with their revenue."
+    )
+    scores = score_answers(
+        statement,
+        ["We build the card processing system.", "We process card payments.", "We organise the offsite.", ""],
+        split_ideas(statement),
+        semantic,
+    )
+    shares = idea_shares(scores)
+    assert len(shares) == 3 and shares[1] == pytest.approx(2 / 3, abs=1e-3) and shares[0] < shares[1]
+    assert idea_shares([]) == []
+
+
+ANSWERS = [
+    "We process card payments for merchants.",
+    "We run the card payment platform.",
+    "Merchants get paid through our payment system.",
+    "We handle card transactions securely.",
+    "We organise company events and parties.",
+    "We plan the offsite and social events.",
+    "Team events and celebrations are our thing.",
+    "",
+]
+
+
+def test_interpretations_find_groups_deterministically(semantic):
+    vecs = semantic.encode(ANSWERS)
+    first = interpretations(ANSWERS, vecs)
+    assert [g.size for g in first] == [4, 3]
+    assert set(first[0].members) == {0, 1, 2, 3} and first[0].representative in first[0].members
+    assert first[0].representative_text == ANSWERS[first[0].representative]
+    assert 7 not in {m for g in first for m in g.members}  # blank answer left out
+    assert interpretations(ANSWERS, vecs) == first
+    shuffled = interpretations(ANSWERS[::-1], vecs[::-1])
+    assert sorted(g.size for g in shuffled) == [3, 4]
+
+
+def test_interpretations_small_or_uniform_teams(semantic):
+    texts = ["We pay merchants.", "We pay merchants quickly.", "Merchants get paid."]
+    groups = interpretations(texts, semantic.encode(texts))
+    assert len(groups) == 1 and groups[0].size == 3
+    assert interpretations([], np.zeros((0, 384))) == []
+    assert len(interpretations(ANSWERS, semantic.encode(ANSWERS), k=3)) == 3
