@@ -41,7 +41,11 @@ def computable_groups(nodes, visible):
                 v[index[a]] = 1
         return v
 
-    known = np.array([vector(subtree_atoms(nodes, uid)) for uid in visible]) if visible else np.zeros((0, len(ids)))
+    known = (
+        np.array([vector(subtree_atoms(nodes, uid)) for uid in visible])
+        if visible
+        else np.zeros((0, len(ids)))
+    )
     rank = np.linalg.matrix_rank(known) if len(known) else 0
     candidates = []
     for uid, node in nodes.items():
@@ -51,7 +55,9 @@ def computable_groups(nodes, visible):
             for chosen in combinations(kids, r):
                 atoms = {uid}.union(*chosen) if chosen else {uid}
                 candidates.append(atoms)
-                candidates.append(subtree_atoms(nodes, uid) - atoms | {uid} if chosen else subtree_atoms(nodes, uid))
+                candidates.append(
+                    subtree_atoms(nodes, uid) - atoms | {uid} if chosen else subtree_atoms(nodes, uid)
+                )
     for atoms in candidates:
         stacked = np.vstack([known, vector(atoms)]) if len(known) else vector(atoms)[None, :]
         if np.linalg.matrix_rank(stacked) == rank:
