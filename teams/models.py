@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from tree_queries.models import TreeNode
 
 
@@ -93,6 +94,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_executive(self) -> bool:
         return self.org_role in (self.OrgRole.EXECUTIVE, self.OrgRole.ADMIN)
+
+    @cached_property
+    def sees_dashboards(self) -> bool:
+        """Executives see the organization's alignment; leaders see their units'."""
+        return self.is_executive or self.memberships.filter(role=Membership.Role.LEADER).exists()
 
 
 class Unit(TreeNode):

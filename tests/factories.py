@@ -59,3 +59,48 @@ class PurposeStatementFactory(factory.django.DjangoModelFactory):
     purpose = "We help customers pay quickly and safely, so that every sale goes through."
     fit = "We are the payment core the rest of the division builds on."
     author = None
+
+
+def closed_round_with_summary(
+    unit,
+    *,
+    closes_at,
+    respondents: int,
+    alignment: float,
+    agreement: float = 40.0,
+    invited: int | None = None,
+    statement=None,
+    **summary_fields,
+):
+    """A closed pulse of `unit` with its roll-up, as the scoring pipeline leaves it."""
+    from datetime import timedelta
+
+    from purpose.models import RoundSummary
+    from surveys.models import PulseRound
+
+    statement = (
+        statement or unit.purpose_versions.order_by("-version").first() or PurposeStatementFactory(unit=unit)
+    )
+    pulse_round = PulseRound.objects.create(
+        unit=unit,
+        purpose_statement=statement,
+        scheduled_for=closes_at - timedelta(days=5),
+        opens_at=closes_at - timedelta(days=5),
+        closes_at=closes_at,
+        closed_at=closes_at,
+        status=PulseRound.Status.CLOSED,
+        invited_count=invited or respondents,
+    )
+    return RoundSummary.objects.create(
+        round=pulse_round,
+        unit=unit,
+        closes_at=closes_at,
+        is_final=True,
+        invited=invited or respondents,
+        answered=respondents,
+        respondents=respondents,
+        alignment=alignment,
+        agreement=agreement,
+        situation="aligned",
+        **summary_fields,
+    )

@@ -1,0 +1,192 @@
+"""Scoring members' answers with the alignment engine, and keeping round summaries current."""
+
+import logging
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from purpose.alignment import (
+    ENGINE_VERSION,
+    agreement,
+    aligned_share,
+    alignment_index,
+    interpretations,
+    score_answers,
+    score_fit,
+    situation,
+    split_ideas,
+)
+from purpose.engine import app_encoder
+from purpose.models import PurposeStatement, RoundSummary
+
+logger = logging.getLogger(__name__)
+MAX_INTERPRETATIONS = 4
+
+
+def statement_ideas(statement: PurposeStatement) -> list[str]:
+    """The ideas the leader confirmed, else those the engine proposes."""
+    return list(statement.key_ideas) or split_ideas(statement.purpose)
+
+
+def parent_purpose_text(statement: PurposeStatement) -> str | None:
+    parent_id = statement.unit.parent_id
+    if parent_id is None:
+        return None
+    parent = PurposeStatement.objects.filter(unit_id=parent_id).order_by("-version").first()
+    return parent.purpose if parent else None
+
+
+def response_score(*, response_id) -> bool:
+    """Score one response; True if scores were stored.
+
+    Re-scoring is idempotent. The final write is conditional on the revision
+    read: if the member revised the answer meanwhile, that revision's own task
+    stores its scores and this one writes nothing.
+    """
+    from surveys.models import Response
+
+    response = (
+        Response.objects.select_related("round__purpose_statement__unit").filter(pk=response_id).first()
+    )
+    if response is None:
+        return False
+    statement = response.round.purpose_statement
+    encoder = app_encoder()
+    ideas = statement_ideas(statement)
+    (score,) = score_answers(statement.purpose, [response.purpose_text], ideas, encoder)
+    fit = score_fit(
+        answer=response.fit_text,
+        leader_fit=statement.fit or statement.purpose,
+        parent_purpose=parent_purpose_text(statement),
+        encoder=encoder,
+    )
+    stored = Response.objects.filter(pk=response.pk, revision=response.revision).update(
+        alignment=score.alignment,
+        fit_alignment=fit.leader.alignment,
+        fit_parent_alignment=fit.parent.alignment if fit.parent else None,
+        idea_hits=[bool(hit) for hit in score.ideas_named],
+        scored_model=encoder.name,
+        engine_version=ENGINE_VERSION,
+        scored_at=timezone.now(),
+        needs_scoring=False,
+    )
+    if stored:
+        summary_mark_stale(round_id=response.round_id)
+    return bool(stored)
+
+
+def summary_mark_stale(*, round_id: int) -> None:
+    """Ask for a fresh summary; queues at most one refresh per burst of scores."""
+    from purpose.tasks import summarize_round
+    from surveys.models import PulseRound
+
+    pulse_round = PulseRound.objects.get(pk=round_id)
+    summary, _ = RoundSummary.objects.get_or_create(
+        round=pulse_round,
+        defaults={"unit_id": pulse_round.unit_id, "closes_at": pulse_round.closes_at, "stale": True},
+    )
+    # A sort of optimistic lock: only the call that flips stale from False to
+    # True queues the refresh, so a burst of scored answers costs one summary.
+    flipped = RoundSummary.objects.filter(pk=summary.pk, stale=False).update(stale=True)
+    if flipped or _:
+        transaction.on_commit(lambda: summarize_round.delay(round_id), robust=True)
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
+
+
+@transaction.atomic
+def round_summarize(*, round_id: int) -> RoundSummary:
+    """Recompute a round's roll-up from its scored responses."""
+    from surveys.models import PulseRound, Response
+
+    pulse_round = PulseRound.objects.select_related("purpose_statement").get(pk=round_id)
+    summary, _ = RoundSummary.objects.select_for_update().get_or_create(
+        round=pulse_round, defaults={"unit_id": pulse_round.unit_id, "closes_at": pulse_round.closes_at}
+    )
+    # Clear the flag first: answers scored while we compute flip it again.
+    RoundSummary.objects.filter(pk=summary.pk).update(stale=False)
+    responses = list(
+        Response.objects.filter(round=pulse_round, needs_scoring=False).values(
+            "purpose_text",
+            "alignment",
+            "fit_alignment",
+            "fit_parent_alignment",
+            "idea_hits",
+            "understands_purpose",
+            "sees_contribution",
+            "shapes_direction",
+            "scored_model",
+        )
+    )
+    usable = [r for r in responses if r["alignment"] is not None]
+    statement = pulse_round.purpose_statement
+    encoder = app_encoder()
+    texts = [r["purpose_text"] for r in usable]
+    vectors = encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    team_agreement = agreement(vectors, encoder) if len(texts) >= 2 else None
+    scores = [r["alignment"] for r in usable]
+    index = alignment_index(scores)
+
+    summary.unit_id = pulse_round.unit_id
+    summary.closes_at = pulse_round.closes_at
+    summary.is_final = pulse_round.closed_at is not None
+    summary.invited = pulse_round.invitations.count()
+    summary.answered = Response.objects.filter(round=pulse_round).count()
+    summary.respondents = len(usable)
+    summary.alignment = index
+    summary.agreement = team_agreement
+    summary.aligned_share = aligned_share(scores) if scores else None
+    summary.situation = (
+        situation(index, team_agreement, summary.aligned_share).code if index is not None else ""
+    )
+    summary.fit_alignment = _mean(r["fit_alignment"] for r in usable)
+    summary.fit_parent_alignment = _mean(r["fit_parent_alignment"] for r in usable)
+    summary.ideas = statement_ideas(statement)
+    summary.idea_shares = _idea_shares([r["idea_hits"] or [] for r in usable], len(summary.ideas))
+    summary.agree_means = [
+        _mean(r[field] for r in responses)
+        for field in ("understands_purpose", "sees_contribution", "shapes_direction")
+    ]
+    summary.interpretations = (
+        [
+            {"size": group.size, "text": group.representative_text}
+            for group in interpretations(texts, vectors, max_k=MAX_INTERPRETATIONS)
+        ]
+        if len(texts) >= 3
+        else []
+    )
+    summary.scores = sorted(round(s, 1) for s in scores)
+    summary.scored_model = usable[0]["scored_model"] if usable else ""
+    summary.approximate = encoder.approximate
+    summary.computed_at = timezone.now()
+    summary.save()
+    return summary
+
+
+def _idea_shares(hits: list[list[bool]], n_ideas: int) -> list[float]:
+    rows = [h for h in hits if len(h) == n_ideas]
+    if not rows or not n_ideas:
+        return [0.0] * n_ideas
+    return [float(np.mean([row[i] for row in rows])) for i in range(n_ideas)]
+
+
+def unscored_sweep(*, limit: int = 500) -> int:
+    """Queue scoring for answers left unscored (broker was down, worker died). Returns how many."""
+    from purpose.tasks import score_response
+    from surveys.models import Response
+
+    ids = list(Response.objects.filter(needs_scoring=True).values_list("pk", flat=True)[:limit])
+    for response_id in ids:
+        score_response.delay(str(response_id))
+    stale = list(RoundSummary.objects.filter(stale=True).values_list("round_id", flat=True)[:limit])
+    from purpose.tasks import summarize_round
+
+    for round_id in stale:
+        summarize_round.delay(round_id)
+    if ids or stale:
+        logger.info("sweep queued %d unscored answers and %d stale summaries", len(ids), len(stale))
+    return len(ids)
