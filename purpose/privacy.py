@@ -96,27 +96,35 @@ def _hide_one(parent: Node, shown: set[int], known: set[int], spare: int | None 
         node, spare = smallest, None
 
 
-def _first_leak(order: list[Node], nodes: Mapping[int, Node], known: set[int], threshold: int):
-    """(parent whose children to thin out, child to leave alone) for the first leak, or None."""
+def _leaks(order: list[Node], nodes: Mapping[int, Node], known: set[int], threshold: int):
+    """(parent whose children to thin out, child to leave alone) for every leak, one per parent."""
+    seen: set[int] = set()
     for node in reversed(order):
         if node.id not in known:
             continue
+        leak = None
         if 0 < node.total < threshold:  # a small group is computable
             parent = nodes.get(node.parent_id)
-            return (parent, node.id) if parent is not None else (node, None)
-        if node.children and 0 < _unknown_sum(node, known) < threshold:
-            return (node, None)  # what the parent leaves unexplained is small
-    return None
+            leak = (parent, node.id) if parent is not None else (node, None)
+        elif node.children and 0 < _unknown_sum(node, known) < threshold:
+            leak = (node, None)  # what the parent leaves unexplained is small
+        if leak and leak[0].id not in seen:
+            seen.add(leak[0].id)
+            yield leak
 
 
 def visible_units(nodes: Mapping[int, Node], threshold: int) -> set[int]:
-    """Ids of units whose roll-up may be shown (and used in any figure)."""
+    """Ids of units whose roll-up may be shown (and used in any figure).
+
+    Each pass fixes every leak it finds, then re-derives what is computable:
+    a few passes even for a large organization, each linear in its size.
+    """
     order = _post_order(nodes)
     shown = {node.id for node in order if node.total >= threshold}
     while True:
         known = _known(order, shown)
-        leak = _first_leak(order, nodes, known, threshold)
-        if leak is None:
+        leaks = list(_leaks(order, nodes, known, threshold))
+        if not leaks:
             return shown
-        parent, spare = leak
-        _hide_one(parent, shown, known, spare)
+        for parent, spare in leaks:
+            _hide_one(parent, shown, known, spare)
