@@ -35,6 +35,11 @@ app.conf.beat_schedule = {
         "schedule": _EVERY_MINUTE,
         "options": {"expires": 55},
     },
+    "alignment-sweep-unscored": {
+        "task": "purpose.tasks.sweep_unscored",
+        "schedule": _EVERY_MINUTE,
+        "options": {"expires": 55},
+    },
 }
 
 # A request that queues work after saving must not hang when the broker is

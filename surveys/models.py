@@ -1,1 +1,253 @@
-# Pulse schedules, rounds, invitations and responses arrive with the pulses issue.
+import secrets
+import uuid
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+ANSWER_MAX_LENGTH = 2000
+QUESTION_MAX_LENGTH = 1000
+
+
+def new_token() -> str:
+    # 24 random bytes: the link is the member's only credential for the pulse.
+    return secrets.token_urlsafe(24)
+
+
+class PulseSchedule(models.Model):
+    """When a unit's pulses open. A row without a unit is the organization default,
+    which applies to every unit that has no schedule of its own."""
+
+    class Cadence(models.TextChoices):
+        WEEKLY = "weekly", "Every week"
+        BIWEEKLY = "biweekly", "Every two weeks"
+        MONTHLY = "monthly", "Every month"
+        QUARTERLY = "quarterly", "Every three months"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    # The longest a pulse may stay open under each cadence, so that rounds never overlap.
+    MAX_OPEN_DAYS = {"weekly": 6, "biweekly": 13, "monthly": 27, "quarterly": 60}
+
+    organization = models.ForeignKey(
+        "teams.Organization", on_delete=models.CASCADE, related_name="pulse_schedules"
+    )
+    unit = models.OneToOneField(
+        "teams.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="pulse_schedule"
+    )
+    cadence = models.CharField(max_length=16, choices=Cadence.choices, default=Cadence.WEEKLY)
+    weekday = models.PositiveSmallIntegerField(
+        "day of the week", choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    day_of_month = models.PositiveSmallIntegerField(
+        "day of the month", default=1, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    local_time = models.TimeField("time of day", default=time(9, 0))
+    open_days = models.PositiveSmallIntegerField(
+        "stays open for (days)", default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    remind_after_days = models.PositiveSmallIntegerField(
+        "remind after (days)", null=True, blank=True, default=2, validators=[MinValueValidator(1)]
+    )
+    anchor_date = models.DateField(
+        default=timezone.localdate,
+        help_text="Every-two-weeks and quarterly cadences count their weeks and months from this date.",
+    )
+    is_active = models.BooleanField("pulses on", default=True)
+    next_slot_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(unit__isnull=True),
+                name="surveys_schedule_one_default_per_org",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="surveys_schedule_weekday_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(day_of_month__gte=1, day_of_month__lte=28),
+                name="surveys_schedule_day_of_month_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(open_days__gte=1, open_days__lte=60), name="surveys_schedule_open_days_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(remind_after_days__isnull=True)
+                | Q(remind_after_days__gte=1, remind_after_days__lt=models.F("open_days")),
+                name="surveys_schedule_remind_within_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.unit.name if self.unit_id else f"{self.organization} default"
+        return f"{owner}: {self.describe()}"
+
+    def clean(self) -> None:
+        errors = {}
+        longest = self.MAX_OPEN_DAYS.get(self.cadence)
+        if longest and self.open_days and self.open_days > longest:
+            errors["open_days"] = (
+                f"A pulse {self.get_cadence_display().lower()} can stay open at most {longest} days, "
+                "so that one closes before the next opens."
+            )
+        if self.remind_after_days and self.open_days and self.remind_after_days >= self.open_days:
+            errors["remind_after_days"] = (
+                f"Remind before the pulse closes: fewer than {self.open_days} days after it opens."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_org_default(self) -> bool:
+        return self.unit_id is None
+
+    def describe(self) -> str:
+        when = self.local_time.strftime("%H:%M")
+        if self.cadence in (self.Cadence.WEEKLY, self.Cadence.BIWEEKLY):
+            day = f"on {self.get_weekday_display()}"
+        else:
+            day = f"on day {self.day_of_month}"
+        days = "day" if self.open_days == 1 else "days"
+        return f"{self.get_cadence_display().lower()} {day} at {when}, open {self.open_days} {days}"
+
+
+class PulseRound(models.Model):
+    """One pulse of one unit, compared against the purpose version pinned when it opened."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        MANUAL = "manual", "Sent by a leader"
+
+    unit = models.ForeignKey("teams.Unit", on_delete=models.CASCADE, related_name="pulse_rounds")
+    purpose_statement = models.ForeignKey(
+        "purpose.PurposeStatement", on_delete=models.PROTECT, related_name="pulse_rounds"
+    )
+    scheduled_for = models.DateTimeField(help_text="The slot this round fills; one round per unit and slot.")
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminders_queued_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    invited_count = models.PositiveIntegerField(default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opens_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "scheduled_for"], name="surveys_round_unique_unit_slot"),
+            # A manual "send now" and a scheduled slot can't both be open for one unit.
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(status="open"), name="surveys_round_one_open_per_unit"
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="surveys_round_closes_after_opening"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "closes_at"], name="surveys_round_status_closes"),
+            models.Index(fields=["status", "remind_at"], name="surveys_round_status_remind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} pulse of {self.opens_at:%Y-%m-%d}"
+
+    def is_open_at(self, now) -> bool:
+        # A round past its closing time is closed for members even before the close task runs.
+        return self.status == self.Status.OPEN and now < self.closes_at
+
+
+class Invitation(models.Model):
+    """One member invited to one round. The token is the personal link's credential."""
+
+    round = models.ForeignKey(PulseRound, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pulse_invitations"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    # When an email for it was last put on the queue; the sweep re-queues only stale ones.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="surveys_invitation_unique_round_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.round}"
+
+
+class Response(models.Model):
+    """A member's answers. Linked to the invitation only while the round is open."""
+
+    class Agree(models.IntegerChoices):
+        STRONGLY_DISAGREE = 1, "Strongly disagree"
+        DISAGREE = 2, "Disagree"
+        NEUTRAL = 3, "Neither agree nor disagree"
+        AGREE = 4, "Agree"
+        STRONGLY_AGREE = 5, "Strongly agree"
+
+    # A random key, not a sequence: sequential ids give the order of answers,
+    # which could be matched against the invitations' answer times after close.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(PulseRound, on_delete=models.CASCADE, related_name="responses")
+    invitation = models.OneToOneField(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
+    )
+    purpose_text = models.TextField(max_length=ANSWER_MAX_LENGTH)
+    fit_text = models.TextField(max_length=ANSWER_MAX_LENGTH)
+    understands_purpose = models.PositiveSmallIntegerField(choices=Agree.choices)
+    sees_contribution = models.PositiveSmallIntegerField(choices=Agree.choices)
+    shapes_direction = models.PositiveSmallIntegerField(choices=Agree.choices)
+    question_for_leader = models.TextField(max_length=QUESTION_MAX_LENGTH, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    # Filled by the alignment engine.
+    alignment = models.FloatField(null=True, blank=True)
+    fit_alignment = models.FloatField(null=True, blank=True)
+    fit_parent_alignment = models.FloatField(null=True, blank=True)
+    idea_hits = models.JSONField(null=True, blank=True)
+    scored_model = models.CharField(max_length=64, blank=True)
+    engine_version = models.CharField(max_length=32, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+    needs_scoring = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(understands_purpose__gte=1, understands_purpose__lte=5)
+                & Q(sees_contribution__gte=1, sees_contribution__lte=5)
+                & Q(shapes_direction__gte=1, shapes_direction__lte=5),
+                name="surveys_response_agree_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Response to {self.round}"

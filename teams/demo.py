@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from purpose.models import PurposeStatement
+from surveys.demo import demo_schedules
 from teams.demo_data import COMPANY, FIRST_NAMES, LAST_NAMES
 from teams.models import Membership, Organization, Unit, User
 
@@ -113,6 +114,7 @@ def demo_seed(
     for statement in statements:
         statement.author = saved[statement.author.email]
     PurposeStatement.objects.bulk_create(statements)
+    demo_schedules(organization)
     progress(
         f"Created {Unit.objects.filter(organization=organization).count()} units and {len(saved)} people."
     )

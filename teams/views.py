@@ -3,6 +3,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from purpose.services import purpose_current
+from surveys.access import can_view_pulses
+from surveys.selectors import open_invitations_for_user, pulse_overview
 from teams.access import can_edit_purpose, get_unit_or_404, org_units
 from teams.selectors import unit_people, units_with_summary, user_units
 
@@ -12,9 +14,12 @@ from teams.selectors import unit_people, units_with_summary, user_units
 def home(request):
     user = request.user
     my_units = list(units_with_summary(user_units(user)))
+    pulses = pulse_overview([unit for unit in my_units if unit.led])
     for unit in my_units:
         unit.can_edit = can_edit_purpose(user, unit)
-    return render(request, "teams/home.html", {"my_units": my_units})
+        unit.pulse = pulses.get(unit.pk)
+    context = {"my_units": my_units, "open_pulses": list(open_invitations_for_user(user))}
+    return render(request, "teams/home.html", context)
 
 
 @require_GET
@@ -47,5 +52,6 @@ def unit_detail(request, unit_id: int):
         "current": purpose_current(unit),
         "parent_purpose": purpose_current(unit.parent) if unit.parent else None,
         "can_edit": can_edit_purpose(request.user, unit),
+        "can_view_pulses": can_view_pulses(request.user, unit),
     }
     return render(request, "teams/unit_detail.html", context)

@@ -105,3 +105,57 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
 })();
+
+// --- Pulse schedule: show the day field that fits the cadence ----------------------------
+// Without this file both day fields show, each with a hint saying when it applies.
+(function () {
+  "use strict";
+
+  function syncCadence(form) {
+    var cadence = form.querySelector('select[name="cadence"]');
+    if (!cadence) return;
+    form.querySelectorAll("[data-cadence-for]").forEach(function (field) {
+      field.hidden = field.dataset.cadenceFor.split(" ").indexOf(cadence.value) === -1;
+    });
+  }
+
+  function setup(root) {
+    root.querySelectorAll("form[data-schedule-form]").forEach(function (form) {
+      if (form.dataset.cadenceReady) return;
+      form.dataset.cadenceReady = "1";
+      form.addEventListener("change", function (event) {
+        if (event.target.name === "cadence") syncCadence(form);
+      });
+      syncCadence(form);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setup(document); });
+  document.addEventListener("htmx:load", function (event) { setup(event.detail.elt); });
+})();
+
+// Alignment dashboard: a second click on an expanded row folds its units away again.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-expand-once]");
+    if (!toggle) return;
+    var row = toggle.closest("tr");
+    if (toggle.getAttribute("aria-expanded") === "true") {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      var depth = parseInt(row.className.replace(/.*depth-(\d+).*/, "$1"), 10);
+      var next = row.nextElementSibling;
+      while (next && parseInt(next.className.replace(/.*depth-(\d+).*/, "$1"), 10) > depth) {
+        var gone = next;
+        next = next.nextElementSibling;
+        gone.remove();
+      }
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.textContent = "▸";
+    } else {
+      toggle.setAttribute("aria-expanded", "true");
+      toggle.textContent = "▾";
+    }
+  }, true);
+})();

@@ -1,0 +1,94 @@
+"""A member answers, or revises, a pulse. Saved in the request itself: nothing here needs the broker."""
+
+from datetime import datetime
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from surveys.models import Invitation, PulseRound, Response
+
+ANSWER_FIELDS = (
+    "purpose_text",
+    "fit_text",
+    "understands_purpose",
+    "sees_contribution",
+    "shapes_direction",
+    "question_for_leader",
+)
+SCORE_FIELDS = {
+    "alignment": None,
+    "fit_alignment": None,
+    "fit_parent_alignment": None,
+    "idea_hits": None,
+    "scored_model": "",
+    "engine_version": "",
+    "scored_at": None,
+}
+
+
+class PulseClosed(Exception):
+    def __init__(self, pulse_round: PulseRound):
+        super().__init__(f"round {pulse_round.pk} is closed")
+        self.round = pulse_round
+
+
+class StaleAnswer(Exception):
+    """The answer was changed (another tab, another device) after this form was opened."""
+
+    def __init__(self, response: Response):
+        super().__init__(f"revision {response.revision} was saved meanwhile")
+        self.response = response
+
+
+def response_for(invitation: Invitation) -> Response | None:
+    return Response.objects.filter(invitation=invitation).first()
+
+
+def _same_answers(response: Response, answers: dict) -> bool:
+    return all(getattr(response, field) == answers[field] for field in ANSWER_FIELDS)
+
+
+def response_submit(
+    *, invitation: Invitation, answers: dict, seen_revision: int, now: datetime | None = None
+) -> Response:
+    """Save the member's answer, or their revision of it.
+
+    `seen_revision` is the revision the form was opened on (0 for a first
+    answer). Locking the round row orders this against the close, so an
+    answer is either in before the link is cut or refused as closed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        pulse_round = PulseRound.objects.select_for_update().get(pk=invitation.round_id)
+        if not pulse_round.is_open_at(now):
+            raise PulseClosed(pulse_round)
+        response = response_for(invitation)
+        current_revision = response.revision if response else 0
+        if seen_revision != current_revision:
+            if response is not None and _same_answers(response, answers):
+                return response  # the same form sent twice (a double click): it is saved already
+            raise StaleAnswer(response)
+        if response is None:
+            response = Response(round=pulse_round, invitation=invitation, revision=1)
+        else:
+            response.revision += 1
+            for field, empty in SCORE_FIELDS.items():
+                setattr(response, field, empty)
+        for field in ANSWER_FIELDS:
+            setattr(response, field, answers[field])
+        # The alignment engine's periodic sweep scores whatever is marked here,
+        # so the answer never depends on the broker or the worker being up.
+        response.needs_scoring = True
+        response.save()
+        Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(answered_at=now)
+        # Score within seconds when the broker is up; robust: a broker that is
+        # down only delays scoring until the sweep, never fails the answer.
+        transaction.on_commit(partial(queue_scoring, response.pk), robust=True)
+    return response
+
+
+def queue_scoring(response_id) -> None:
+    from purpose.tasks import score_response
+
+    score_response.delay(str(response_id))

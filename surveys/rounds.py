@@ -1,0 +1,234 @@
+"""Opening, reminding and closing pulse rounds.
+
+Every step is safe to run twice: the unique (unit, slot) constraint stops a
+second round, (round, user) a second invitation, and conditional updates
+claim each reminder batch and each close exactly once.
+"""
+
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from purpose.models import PurposeStatement
+from purpose.services import purpose_current
+from surveys.emails import queue_invitation_emails, queue_reminder_emails
+from surveys.models import Invitation, PulseRound, PulseSchedule, Response, new_token
+from surveys.scheduling import schedule_advance, schedule_for_unit
+from teams.models import Membership, Unit, User
+from teams.services import audit_record
+
+# Used by "send a pulse now" when neither the unit nor the organization has a schedule.
+DEFAULT_OPEN_DAYS = 5
+DEFAULT_REMIND_AFTER_DAYS = 2
+INSERT_BATCH = 5000
+
+
+class RoundBlocked(Exception):
+    """A round can't open now; the message says why, for the leader."""
+
+
+def _active_member_ids(unit_id: int) -> QuerySet:
+    # Leaders are not asked: their statement is what answers are compared with.
+    return Membership.objects.filter(
+        unit_id=unit_id, role=Membership.Role.MEMBER, user__is_active=True
+    ).values_list("user_id", flat=True)
+
+
+def round_blockers(unit: Unit) -> list[str]:
+    """Why this unit gets no pulse, in words for its leader (empty when it can get one)."""
+    reasons = []
+    if not PurposeStatement.objects.filter(unit=unit).exists():
+        reasons.append(
+            f"{unit.name} has no purpose written yet. Members' answers are compared with it, "
+            "so no pulse opens until there is one."
+        )
+    if not _active_member_ids(unit.pk).exists():
+        reasons.append(
+            f"{unit.name} has no members to ask. Leaders are not asked: their statement is the reference."
+        )
+    return reasons
+
+
+def round_open(
+    *,
+    unit: Unit,
+    scheduled_for: datetime,
+    closes_at: datetime,
+    remind_at: datetime | None,
+    trigger: str = PulseRound.Trigger.SCHEDULE,
+    started_by: User | None = None,
+    now: datetime | None = None,
+) -> PulseRound | None:
+    """Open the round for this slot and invite every active member, in one transaction.
+
+    Returns None, changing nothing, when the unit can't have a round (no
+    purpose, no members) or already has one for this slot or open now. The
+    emails are queued only once the invitations are committed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        statement = purpose_current(unit)
+        member_ids = list(_active_member_ids(unit.pk))
+        if statement is None or not member_ids:
+            return None
+        try:
+            with transaction.atomic():  # a savepoint, so a clash leaves the outer transaction usable
+                pulse_round = PulseRound.objects.create(
+                    unit=unit,
+                    purpose_statement=statement,
+                    scheduled_for=scheduled_for,
+                    trigger=trigger,
+                    opens_at=now,
+                    closes_at=closes_at,
+                    remind_at=remind_at,
+                    invited_count=len(member_ids),
+                    started_by=started_by,
+                )
+        except IntegrityError:
+            return None  # beat fired twice, a task was retried, or another round is open
+        invitations = Invitation.objects.bulk_create(
+            [
+                Invitation(round=pulse_round, user_id=user_id, token=new_token(), queued_at=now)
+                for user_id in member_ids
+            ],
+            batch_size=INSERT_BATCH,
+        )
+        transaction.on_commit(
+            partial(queue_invitation_emails, [invitation.pk for invitation in invitations]), robust=True
+        )
+    return pulse_round
+
+
+def _eligible_units(schedule: PulseSchedule) -> QuerySet:
+    units = Unit.objects.filter(organization_id=schedule.organization_id).select_related("organization")
+    units = (
+        units.filter(pk=schedule.unit_id) if schedule.unit_id else units.filter(pulse_schedule__isnull=True)
+    )
+    return units.filter(
+        Exists(PurposeStatement.objects.filter(unit=OuterRef("pk"))),
+        Exists(
+            Membership.objects.filter(unit=OuterRef("pk"), role=Membership.Role.MEMBER, user__is_active=True)
+        ),
+    )
+
+
+def schedule_open_slot(*, schedule: PulseSchedule, now: datetime) -> int:
+    """Open the schedule's due slot for every unit that follows it, then move the schedule on."""
+    slot = schedule.next_slot_at
+    closes_at = slot + timedelta(days=schedule.open_days)
+    opened = 0
+    # A slot missed entirely (beat was down past its closing time) is skipped, not opened late.
+    if now < closes_at:
+        remind_at = slot + timedelta(days=schedule.remind_after_days) if schedule.remind_after_days else None
+        for unit in _eligible_units(schedule):
+            if round_open(unit=unit, scheduled_for=slot, closes_at=closes_at, remind_at=remind_at, now=now):
+                opened += 1
+    # Advanced last: if this run dies midway, the next beat redoes the slot and
+    # the unique (unit, slot) constraint skips the units already done.
+    schedule_advance(schedule=schedule, slot=slot)
+    return opened
+
+
+def rounds_open_due(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    due = PulseSchedule.objects.filter(is_active=True, next_slot_at__lte=now).select_related("organization")
+    return sum(schedule_open_slot(schedule=schedule, now=now) for schedule in due)
+
+
+def round_send_now(*, unit: Unit, acting_user: User, now: datetime | None = None) -> PulseRound:
+    """A leader's "send a pulse now": same rules as a scheduled round, timed from now."""
+    now = now or timezone.now()
+    current = PulseRound.objects.filter(unit=unit, status=PulseRound.Status.OPEN).first()
+    if current is not None:
+        raise RoundBlocked("A pulse is already open for this team; it closes before a new one can start.")
+    blockers = round_blockers(unit)
+    if blockers:
+        raise RoundBlocked(" ".join(blockers))
+    schedule = schedule_for_unit(unit)
+    open_days = schedule.open_days if schedule else DEFAULT_OPEN_DAYS
+    remind_days = schedule.remind_after_days if schedule else DEFAULT_REMIND_AFTER_DAYS
+    with transaction.atomic():
+        pulse_round = round_open(
+            unit=unit,
+            scheduled_for=now,
+            closes_at=now + timedelta(days=open_days),
+            remind_at=now + timedelta(days=remind_days) if remind_days else None,
+            trigger=PulseRound.Trigger.MANUAL,
+            started_by=acting_user,
+            now=now,
+        )
+        if pulse_round is None:  # a double click or a colleague got there first
+            raise RoundBlocked("A pulse is already open for this team; it closes before a new one can start.")
+        audit_record(
+            organization=unit.organization,
+            actor=acting_user,
+            action="pulse.send_now",
+            unit=unit,
+            round=pulse_round.pk,
+            invited=pulse_round.invited_count,
+        )
+    return pulse_round
+
+
+def round_close(*, round_id: int, now: datetime | None = None) -> bool:
+    """Close a round and cut the link between people and their answers, in one transaction."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        closed = PulseRound.objects.filter(pk=round_id, status=PulseRound.Status.OPEN).update(
+            status=PulseRound.Status.CLOSED, closed_at=now
+        )
+        if not closed:
+            return False  # already closed by another run
+        Response.objects.filter(round_id=round_id).update(invitation=None)
+        # Scoring happens seconds after an answer; its time would point back to
+        # the invitation's answer time, so it is blurred to the close.
+        Response.objects.filter(round_id=round_id, scored_at__isnull=False).update(scored_at=now)
+        transaction.on_commit(partial(queue_final_summary, round_id), robust=True)
+    return True
+
+
+def queue_final_summary(round_id: int) -> None:
+    from purpose.tasks import summarize_round
+
+    summarize_round.delay(round_id)
+
+
+def rounds_close_due(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    due = PulseRound.objects.filter(status=PulseRound.Status.OPEN, closes_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    return sum(round_close(round_id=round_id, now=now) for round_id in list(due))
+
+
+def _reminder_candidates(round_id: int) -> QuerySet:
+    return Invitation.objects.filter(
+        round_id=round_id, answered_at__isnull=True, reminded_at__isnull=True, sent_at__isnull=False
+    )
+
+
+def rounds_remind_due(*, now: datetime | None = None) -> int:
+    """Queue one reminder for each member who hasn't answered, once per round."""
+    now = now or timezone.now()
+    due = PulseRound.objects.filter(
+        status=PulseRound.Status.OPEN,
+        remind_at__lte=now,
+        closes_at__gt=now,
+        reminders_queued_at__isnull=True,
+    ).values_list("pk", flat=True)
+    queued = 0
+    for round_id in list(due):
+        with transaction.atomic():
+            # Claimed by a conditional update, so a second beat queues nothing.
+            if not PulseRound.objects.filter(pk=round_id, reminders_queued_at__isnull=True).update(
+                reminders_queued_at=now
+            ):
+                continue
+            ids = list(_reminder_candidates(round_id).values_list("pk", flat=True))
+            _reminder_candidates(round_id).update(queued_at=now)
+            transaction.on_commit(partial(queue_reminder_emails, ids), robust=True)
+            queued += len(ids)
+    return queued

@@ -1,0 +1,114 @@
+"""Reads about pulses, with the privacy threshold applied to every count a leader sees."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from surveys.models import Invitation, PulseRound, PulseSchedule
+from teams.models import Organization, Unit, User
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    """Counts safe to show: the answered count only once it reaches the organization's minimum."""
+
+    invited: int
+    answered: int | None  # None while below the threshold
+    threshold: int
+
+    @classmethod
+    def of(cls, *, invited: int, answered: int, organization: Organization) -> "ResponseRate":
+        threshold = organization.min_group_size
+        return cls(invited=invited, answered=answered if answered >= threshold else None, threshold=threshold)
+
+    @property
+    def hidden(self) -> bool:
+        return self.answered is None
+
+    @property
+    def percent(self) -> int | None:
+        if self.answered is None or not self.invited:
+            return None
+        return round(100 * self.answered / self.invited)
+
+    def __str__(self) -> str:
+        if self.answered is None:
+            return f"fewer than {self.threshold} of {self.invited} answered"
+        return f"{self.answered} of {self.invited} answered ({self.percent}%)"
+
+
+def open_invitations_for_user(user: User, *, now: datetime | None = None) -> QuerySet:
+    """The member's pulses they can still answer or revise, soonest to close first."""
+    now = now or timezone.now()
+    return (
+        Invitation.objects.filter(user=user, round__status=PulseRound.Status.OPEN, round__closes_at__gt=now)
+        .select_related("round__unit__organization")
+        .order_by("round__closes_at")
+    )
+
+
+def open_round(unit: Unit) -> PulseRound | None:
+    return PulseRound.objects.filter(unit=unit, status=PulseRound.Status.OPEN).first()
+
+
+def round_rate(pulse_round: PulseRound) -> ResponseRate:
+    answered = pulse_round.invitations.filter(answered_at__isnull=False).count()
+    return ResponseRate.of(
+        invited=pulse_round.invited_count, answered=answered, organization=pulse_round.unit.organization
+    )
+
+
+def past_rounds(unit: Unit, *, limit: int = 24) -> list[tuple[PulseRound, ResponseRate]]:
+    """Closed rounds, newest first, each with its rate. Responses outlive the close; invitations' links don't."""
+    rounds = (
+        PulseRound.objects.filter(unit=unit, status=PulseRound.Status.CLOSED)
+        .select_related("purpose_statement")
+        .annotate(answered=Count("responses"))
+        .order_by("-opens_at")[:limit]
+    )
+    return [
+        (r, ResponseRate.of(invited=r.invited_count, answered=r.answered, organization=unit.organization))
+        for r in rounds
+    ]
+
+
+def pulse_overview(units: list[Unit], *, now: datetime | None = None) -> dict[int, dict]:
+    """For a home page: each unit's open round (with its rate) or its next scheduled pulse.
+
+    Three queries whatever the number of units.
+    """
+    now = now or timezone.now()
+    ids = [unit.pk for unit in units]
+    if not ids:
+        return {}
+    rounds = {
+        r.unit_id: r
+        for r in PulseRound.objects.filter(unit_id__in=ids, status=PulseRound.Status.OPEN).annotate(
+            answered=Count("invitations", filter=Q(invitations__answered_at__isnull=False))
+        )
+    }
+    org_ids = {unit.organization_id for unit in units}
+    organizations = Organization.objects.in_bulk(org_ids)
+    schedules = PulseSchedule.objects.filter(
+        Q(unit_id__in=ids) | Q(organization_id__in=org_ids, unit__isnull=True)
+    )
+    own = {s.unit_id: s for s in schedules if s.unit_id}
+    defaults = {s.organization_id: s for s in schedules if not s.unit_id}
+    overview = {}
+    for unit in units:
+        schedule = own.get(unit.pk) or defaults.get(unit.organization_id)
+        current = rounds.get(unit.pk)
+        overview[unit.pk] = {
+            "round": current,
+            "rate": ResponseRate.of(
+                invited=current.invited_count,
+                answered=current.answered,
+                organization=organizations[unit.organization_id],
+            )
+            if current
+            else None,
+            "next_at": schedule.next_slot_at if schedule and schedule.is_active else None,
+        }
+    return overview

@@ -1,0 +1,197 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from surveys.access import can_manage_pulses, require_pulse_manager, require_pulse_viewer
+from surveys.answering import PulseClosed, StaleAnswer, response_for, response_submit
+from surveys.forms import PulseAnswerForm, ScheduleForm
+from surveys.models import Invitation, PulseSchedule
+from surveys.rounds import RoundBlocked, round_blockers, round_send_now
+from surveys.scheduling import schedule_save, schedule_use_default
+from surveys.selectors import open_round, past_rounds, round_rate
+from teams.access import get_unit_or_404
+
+# --- Members: the personal link -------------------------------------------------
+
+
+def _link_problem(request, problem: str, *, status: int, invitation: Invitation | None = None):
+    context = {
+        "problem": problem,
+        "invitation": invitation,
+        "round": invitation.round if invitation else None,
+    }
+    return render(request, "surveys/link_problem.html", context, status=status)
+
+
+def _answer_context(invitation: Invitation, **extra) -> dict:
+    pulse_round = invitation.round
+    return {
+        "invitation": invitation,
+        "round": pulse_round,
+        "unit": pulse_round.unit,
+        "time_zone": pulse_round.unit.organization.time_zone,
+        **extra,
+    }
+
+
+def _response_initial(response) -> dict:
+    if response is None:
+        return {"revision": 0}
+    fields = PulseAnswerForm.base_fields
+    return {name: getattr(response, name) for name in fields if name != "revision"} | {
+        "revision": response.revision
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def pulse_answer(request, token: str):
+    """The pulse behind a personal link. The token identifies the invitee; no password needed."""
+    invitation = (
+        Invitation.objects.select_related("user", "round__unit__organization", "round__purpose_statement")
+        .filter(token=token)
+        .first()
+    )
+    if invitation is None:
+        return _link_problem(request, "unknown", status=404)
+    if request.user.is_authenticated and request.user.pk != invitation.user_id:
+        # The link is someone else's credential: never let a signed-in colleague answer as them.
+        return _link_problem(request, "someone_else", status=403)
+    is_open = invitation.round.is_open_at(timezone.now())
+
+    template = "surveys/answer.html#pulse" if request.htmx else "surveys/answer.html"
+    if request.method == "GET":
+        if not is_open:
+            return _link_problem(request, "closed", status=410, invitation=invitation)
+        response = response_for(invitation)
+        if response is not None and "edit" not in request.GET:
+            return render(request, template, _answer_context(invitation, response=response))
+        form = PulseAnswerForm(initial=_response_initial(response))
+        return render(request, template, _answer_context(invitation, form=form, response=response))
+
+    form = PulseAnswerForm(request.POST)
+    if not is_open:
+        # Keep the text on screen so it can be copied, but say plainly it wasn't saved.
+        return render(request, template, _answer_context(invitation, form=form, closed=True), status=409)
+    if not form.is_valid():
+        return render(request, template, _answer_context(invitation, form=form), status=422)
+    try:
+        response = response_submit(
+            invitation=invitation, answers=form.answers(), seen_revision=form.cleaned_data["revision"]
+        )
+    except PulseClosed:  # closed between the check above and the save
+        return render(request, template, _answer_context(invitation, form=form, closed=True), status=409)
+    except StaleAnswer as stale:
+        data = request.POST.copy()
+        data["revision"] = stale.response.revision
+        form = PulseAnswerForm(data)
+        form.is_valid()
+        return render(request, template, _answer_context(invitation, form=form, stale=True), status=409)
+    if request.htmx:
+        return render(request, template, _answer_context(invitation, response=response, just_saved=True))
+    messages.success(request, "Thanks — your answer is saved.")
+    return redirect("pulse_answer", token=token)
+
+
+# --- Leaders: schedule, live rate, past rounds ---------------------------------------
+
+
+def _schedule_instance(unit) -> PulseSchedule:
+    """The unit's own schedule, or a new one starting from the organization default."""
+    own = PulseSchedule.objects.filter(unit=unit).first()
+    if own is not None:
+        return own
+    default = PulseSchedule.objects.filter(organization_id=unit.organization_id, unit__isnull=True).first()
+    schedule = PulseSchedule(organization=unit.organization, unit=unit)
+    if default is not None:
+        for field in ScheduleForm.Meta.fields:
+            setattr(schedule, field, getattr(default, field))
+    return schedule
+
+
+def _pulses_context(request, unit, *, form=None, **extra) -> dict:
+    schedule = _schedule_instance(unit)
+    default = None
+    if schedule.pk is None:
+        default = PulseSchedule.objects.filter(
+            organization_id=unit.organization_id, unit__isnull=True
+        ).first()
+    current = open_round(unit)
+    return {
+        "unit": unit,
+        "time_zone": unit.organization.time_zone,
+        "can_manage": can_manage_pulses(request.user, unit),
+        "schedule": schedule if schedule.pk else default,
+        "own_schedule": schedule.pk is not None,
+        "form": form or ScheduleForm(instance=schedule),
+        "blockers": round_blockers(unit),
+        "current": current,
+        "rate": round_rate(current) if current else None,
+        "past": past_rounds(unit),
+        **extra,
+    }
+
+
+@require_GET
+@login_required
+def unit_pulses(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    require_pulse_viewer(request.user, unit)
+    return render(request, "surveys/unit_pulses.html", _pulses_context(request, unit))
+
+
+@require_GET
+@login_required
+def unit_pulse_live(request, unit_id: int):
+    """The open round's counts, polled by the page while it is open."""
+    unit = get_unit_or_404(request.user, unit_id)
+    require_pulse_viewer(request.user, unit)
+    if not request.htmx:
+        return redirect("unit_pulses", unit_id=unit.pk)
+    return render(request, "surveys/unit_pulses.html#live", _pulses_context(request, unit))
+
+
+@require_POST
+@login_required
+def unit_schedule(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    require_pulse_manager(request.user, unit)
+    template = "surveys/unit_pulses.html#schedule" if request.htmx else "surveys/unit_pulses.html"
+    if "use_default" in request.POST:
+        schedule_use_default(unit=unit, acting_user=request.user)
+        note = "This team now follows the organization's default schedule."
+    else:
+        form = ScheduleForm(request.POST, instance=_schedule_instance(unit))
+        if not form.is_valid():
+            return render(request, template, _pulses_context(request, unit, form=form), status=422)
+        schedule_save(schedule=form.save(commit=False), acting_user=request.user)
+        note = "Schedule saved."
+    if request.htmx:
+        return render(request, template, _pulses_context(request, unit, schedule_saved=note))
+    messages.success(request, note)
+    return redirect("unit_pulses", unit_id=unit.pk)
+
+
+@require_POST
+@login_required
+def unit_pulse_send_now(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    require_pulse_manager(request.user, unit)
+    template = "surveys/unit_pulses.html#live" if request.htmx else "surveys/unit_pulses.html"
+    try:
+        pulse_round = round_send_now(unit=unit, acting_user=request.user)
+    except RoundBlocked as blocked:
+        if request.htmx:
+            return render(
+                request, template, _pulses_context(request, unit, send_error=str(blocked)), status=409
+            )
+        messages.error(request, str(blocked))
+        return redirect("unit_pulses", unit_id=unit.pk)
+    note = f"Pulse sent to {pulse_round.invited_count} member{'s' if pulse_round.invited_count != 1 else ''}."
+    if request.htmx:
+        return render(request, template, _pulses_context(request, unit, sent=note))
+    messages.success(request, note)
+    return redirect("unit_pulses", unit_id=unit.pk)
