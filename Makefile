@@ -29,8 +29,8 @@ run: $(STAMP)
 	@echo "  Emails the app sends are printed below by the worker."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
-	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	  SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
+	  SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \

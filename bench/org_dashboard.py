@@ -118,7 +118,9 @@ def main() -> None:
     baseline, rows = timed(aggregate, args.runs)
     units = organization.units.count()
     print(f"organization: {units} units, {args.people} people, {args.rounds} rounds")
-    print(f"org dashboard page (server time, median of {args.runs}): {ours * 1000:.1f} ms, {len(queries)} queries")
+    print(
+        f"org dashboard page (server time, median of {args.runs}): {ours * 1000:.1f} ms, {len(queries)} queries"
+    )
     print(f"single SQL aggregate of the same figures:        {baseline * 1000:.1f} ms ({len(rows)} rows)")
     print(f"peak Python memory while rendering: {peak / 1e6:.1f} MB")
     print(f"ratio: {ours / baseline:.2f}")

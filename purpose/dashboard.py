@@ -18,7 +18,7 @@ from purpose.privacy import build_tree, visible_units
 from teams.models import Organization, Unit
 
 
-@dataclass
+@dataclass(slots=True)
 class Figures:
     respondents: int = 0
     invited: int = 0
@@ -46,7 +46,7 @@ class Figures:
         return min(1.0, self.respondents / self.invited) if self.invited else None
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitRow:
     id: int
     parent_id: int | None

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from purpose.alignment import ENGINE_VERSION, score_answers, score_fit, split_ideas
+from purpose.demo_answers import ANSWERS
 from purpose.engine import app_encoder
 from purpose.models import PurposeStatement
 from purpose.scoring import round_summarize
@@ -45,7 +46,13 @@ TEAM_PROFILES = {
 }
 
 
-def _answer(rng: random.Random, kind: str, statement: PurposeStatement) -> str:
+def _answer(rng: random.Random, kind: str, statement: PurposeStatement, used: set[str]) -> str:
+    written = ANSWERS.get(statement.unit.name, {}).get(kind)
+    if written:
+        fresh = [text for text in written if text not in used] or written  # people rarely say the same words
+        text = rng.choice(fresh)
+        used.add(text)
+        return text
     opener = rng.choice(OPENERS)
     if kind == "faithful":
         text = statement.purpose
@@ -85,7 +92,7 @@ def demo_history(organization: Organization, *, progress: Callable[[str], None] 
                 "user_id", flat=True
             )
         )
-        versions = list(PurposeStatement.objects.filter(unit=team).order_by("version"))
+        versions = list(PurposeStatement.objects.filter(unit=team).select_related("unit").order_by("version"))
         parent = PurposeStatement.objects.filter(unit_id=team.parent_id).order_by("-version").first()
         profile = TEAM_PROFILES.get(team.name, rng.choice(list(PROFILES)))
         with transaction.atomic():
@@ -115,7 +122,8 @@ def demo_history(organization: Organization, *, progress: Callable[[str], None] 
                     for m in members
                 )
                 kinds = _kinds(rng, profile, len(answering))
-                texts = [_answer(rng, kind, statement) for kind in kinds]
+                used: set[str] = set()
+                texts = [_answer(rng, kind, statement, used) for kind in kinds]
                 fits = [statement.fit if rng.random() < 0.5 else rng.choice(VAGUE) for _ in answering]
                 ideas = list(statement.key_ideas) or split_ideas(statement.purpose)
                 scores = score_answers(statement.purpose, texts, ideas, encoder) if texts else []

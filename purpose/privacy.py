@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     id: int
     parent_id: int | None
@@ -29,13 +29,21 @@ class Node:
     total: int = 0  # respondents in the whole subtree
 
 
-def build_tree(rows: Iterable[tuple[int, int | None, int]]) -> dict[int, Node]:
+class Tree(dict):
+    """Nodes by id, with their post-order (children before parents) worked out once."""
+
+    order: list[Node]
+
+
+def build_tree(rows: Iterable[tuple[int, int | None, int]]) -> Tree:
     """rows: (unit id, parent id, own respondents). Parents missing from rows make roots."""
-    nodes = {uid: Node(uid, parent, own) for uid, parent, own in rows}
+    nodes = Tree((uid, Node(uid, parent, own)) for uid, parent, own in rows)
     for node in nodes.values():
-        if node.parent_id in nodes:
-            nodes[node.parent_id].children.append(node)
-    for node in _post_order(nodes):
+        parent = nodes.get(node.parent_id)
+        if parent is not None:
+            parent.children.append(node)
+    nodes.order = _post_order(nodes)
+    for node in nodes.order:
         node.total = node.own + sum(child.total for child in node.children)
     return nodes
 
@@ -119,7 +127,7 @@ def visible_units(nodes: Mapping[int, Node], threshold: int) -> set[int]:
     Each pass fixes every leak it finds, then re-derives what is computable:
     a few passes even for a large organization, each linear in its size.
     """
-    order = _post_order(nodes)
+    order = nodes.order if isinstance(nodes, Tree) else _post_order(nodes)
     shown = {node.id for node in order if node.total >= threshold}
     while True:
         known = _known(order, shown)

@@ -44,6 +44,12 @@ def new_page(chromium, live_server):
 
 @pytest.fixture
 def demo(transactional_db):
+    call_command("seed_demo", "--password", DEMO_PASSWORD, "--no-history", verbosity=0)
+
+
+@pytest.fixture
+def demo_with_history(transactional_db):
+    """The demo with its past pulses, scored by the engine (slower)."""
     call_command("seed_demo", "--password", DEMO_PASSWORD, verbosity=0)
 
 

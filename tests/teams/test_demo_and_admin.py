@@ -14,7 +14,16 @@ def test_seed_demo_builds_a_realistic_organization_once(capsys):
     call_command("seed_demo", "--password", "demo-pass-123")
     out = capsys.readouterr().out
     assert "demo-pass-123" in out and "exec@demo.example" in out
-    counts = (Unit.objects.count(), User.objects.count(), PurposeStatement.objects.count())
+    from purpose.models import RoundSummary
+    from surveys.models import Response
+
+    counts = (
+        Unit.objects.count(),
+        User.objects.count(),
+        PurposeStatement.objects.count(),
+        Response.objects.count(),
+        RoundSummary.objects.count(),
+    )
     assert counts[0] >= 20 and 120 <= counts[1] <= 200
     payments = Unit.objects.get(name="Payments")
     roles = dict(Membership.objects.filter(unit=payments).values_list("user__email", "role"))
@@ -22,10 +31,21 @@ def test_seed_demo_builds_a_realistic_organization_once(capsys):
     assert User.objects.get(email="exec@demo.example").is_executive
     assert User.objects.get(email="lead@demo.example").check_password("demo-pass-123")
     assert not Unit.objects.filter(purpose_versions__isnull=True).exists()
+    # Past pulses, answered and scored by the engine, so the dashboards have something true to show.
+    payments_summaries = RoundSummary.objects.filter(unit=payments, is_final=True)
+    assert payments_summaries.count() == 4
+    assert all(s.respondents >= 5 and s.alignment is not None for s in payments_summaries)
+    assert not Response.objects.filter(needs_scoring=True).exists()
 
     call_command("seed_demo")
     assert "nothing changed" in capsys.readouterr().out
-    assert (Unit.objects.count(), User.objects.count(), PurposeStatement.objects.count()) == counts
+    assert (
+        Unit.objects.count(),
+        User.objects.count(),
+        PurposeStatement.objects.count(),
+        Response.objects.count(),
+        RoundSummary.objects.count(),
+    ) == counts
     assert Organization.objects.count() == 1
 
 

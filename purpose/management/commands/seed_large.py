@@ -15,5 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, units, people, rounds, seed, **options):
         if units < 5 or people < units or rounds < 1:
             raise CommandError("Need at least 5 units, as many people as units, and 1 round.")
-        organization = large_org_build(units=units, people=people, rounds=rounds, seed=seed, progress=self.stdout.write)
+        organization = large_org_build(
+            units=units, people=people, rounds=rounds, seed=seed, progress=self.stdout.write
+        )
         self.stdout.write(self.style.SUCCESS(f"Built {organization} (slug {organization.slug})."))
