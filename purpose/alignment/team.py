@@ -59,14 +59,22 @@ def agreement(answers: Sequence[str] | np.ndarray, encoder: Encoder) -> float | 
     return round(float(scores.mean()), 2)
 
 
-def alignment_index(scores: Sequence[AnswerScore]) -> float | None:
+def _alignments(scores: Sequence[AnswerScore | float | None]) -> list[float]:
+    """Usable alignments from scores or from stored numbers (the app keeps only the numbers)."""
+    vals = (s if s is None or isinstance(s, int | float) else s.alignment for s in scores)
+    return [float(v) for v in vals if v is not None]
+
+
+def alignment_index(scores: Sequence[AnswerScore | float | None]) -> float | None:
     """Mean alignment of the usable answers (None if there are none)."""
-    vals = [s.alignment for s in scores if s.alignment is not None]
+    vals = _alignments(scores)
     return round(float(np.mean(vals)), 2) if vals else None
 
 
-def aligned_share(scores: Sequence[AnswerScore], threshold: float = ALIGNED_ANSWER) -> float | None:
-    vals = [s.alignment for s in scores if s.alignment is not None]
+def aligned_share(
+    scores: Sequence[AnswerScore | float | None], threshold: float = ALIGNED_ANSWER
+) -> float | None:
+    vals = _alignments(scores)
     return sum(v >= threshold for v in vals) / len(vals) if vals else None
 
 
