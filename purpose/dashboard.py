@@ -87,7 +87,8 @@ class UnitRow:
 
     @property
     def situation(self):
-        if self.alignment is None:
+        # The four situations describe one team; a roll-up of teams has no single one.
+        if self.alignment is None or self.children:
             return None
         return engine_situation(self.alignment, self.agreement)
 

@@ -53,10 +53,13 @@ def org_dashboard(request):
     organization, rows, roots = _scope(request)
     roots, sort, listed = _filtered(request, rows, roots)
     top = [rows[uid] for uid in roots]
+    # The tree opens one level deep: the divisions are what an executive scans first.
+    opened = [row for root in top for row in (root, *root.children)]
     context = {
         "organization": organization,
         "top": top,
-        "rows": listed if sort else top,
+        "rows": listed if sort else opened,
+        "expanded": {root.id for root in top},
         "sort": sort,
         "sorts": {key: label for key, (label, _) in SORTS.items()},
         "divisions": [r for r in subtree_rows(rows, scope_root_ids(request.user, rows)) if r.children],

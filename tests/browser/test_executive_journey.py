@@ -1,0 +1,79 @@
+"""An executive reads the organization, as JOURNEYS.md tells it, in a real browser."""
+
+import csv
+import io
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_executive_reads_the_org_drills_down_opens_a_team_and_exports(
+    demo_with_history, new_page, log_in, screenshot
+):
+    page = new_page()
+    log_in(page, "exec@demo.example")
+
+    # Home: the organization at a glance.
+    glance = page.locator("section", has=page.get_by_role("heading", name="Brightwell at a glance"))
+    expect(glance).to_contain_text("Alignment")
+    expect(glance).to_contain_text("Response rate")
+    expect(glance).to_contain_text("Lowest alignment")
+    screenshot(page, "executive-home")
+
+    # The org dashboard: the hierarchy as a heatmap.
+    glance.get_by_role("link", name="Open the alignment dashboard").click()
+    expect(page.get_by_role("heading", name="Alignment across Brightwell")).to_be_visible()
+    table = page.locator("table.heatmap")
+    expect(table.get_by_role("link", name="Product & Engineering", exact=True)).to_be_visible()
+    expect(table.get_by_role("link", name="Money Movement", exact=True)).to_have_count(0)
+
+    # Drill into a division: its departments expand in place, without a page load.
+    url_before = page.url
+    page.get_by_label("Show the units in Product & Engineering").click()
+    expect(table.get_by_role("link", name="Money Movement", exact=True)).to_be_visible()
+    assert page.url == url_before
+    page.get_by_label("Show the units in Money Movement").click()
+    expect(table.get_by_role("link", name="Payments", exact=True)).to_be_visible()
+    screenshot(page, "executive-dashboard")
+
+    # Sort by biggest drop: a flat list, worst first.
+    page.get_by_label("View", exact=True).select_option("drop")
+    expect(page).to_have_url(re.compile(r"sort=drop"))
+    first_change = table.locator("tbody tr").first.locator("td[data-label=Change]")
+    expect(first_change).to_contain_text("▼")
+
+    # Open a team: the view explains the number.
+    page.get_by_label("View", exact=True).select_option("")
+    page.goto(page.url.split("?")[0])
+    page.get_by_label("Show the units in Product & Engineering").click()
+    page.get_by_label("Show the units in Money Movement").click()
+    table.get_by_role("link", name="Payments", exact=True).click()
+    expect(page.get_by_role("heading", name="Which ideas of the purpose the team names")).to_be_visible()
+    expect(page.locator(".ideas li")).to_have_count(2)
+    expect(page.get_by_role("heading", name="Alignment over time")).to_be_visible()
+    expect(page.locator("svg.chart title", has_text="Alignment of Payments over time")).to_have_count(1)
+    expect(page.get_by_role("heading", name="In members' own words")).to_be_visible()
+    screenshot(page, "executive-team-view")
+
+    # Export what they see as CSV.
+    page.goto("/dashboard/")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("alignment-brightwell-")
+    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    assert {"unit", "alignment", "agreement", "response_rate_pct"} <= set(rows[0])
+    assert any(r["unit"] == "Payments" for r in rows)
+
+
+def test_dashboard_reads_on_a_phone(demo_with_history, new_page, log_in, screenshot):
+    page = new_page(phone=True)
+    log_in(page, "exec@demo.example")
+    page.goto("/dashboard/")
+    expect(page.get_by_role("heading", name="Alignment across Brightwell")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
+    screenshot(page, "executive-dashboard-phone")
