@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from purpose.alignment import SITUATIONS
 from purpose.charts import Point, histogram, trend_chart
 from purpose.dashboard import SORTS, org_figures, scope_root_ids, subtree_rows
-from purpose.models import RoundSummary
+from purpose.models import PurposeStatement, RoundSummary
 from teams.access import can_view_subtree, get_unit_or_404
 
 
@@ -215,3 +215,38 @@ AGREE_LABELS = [
 
 def _agree_items(summary):
     return [(label, mean) for label, mean in zip(AGREE_LABELS, summary.agree_means or [], strict=False)]
+
+
+@require_GET
+@login_required
+def cascade_view(request):
+    """How each unit's purpose connects to its parent's, weakest links first."""
+    organization, rows, roots = _scope(request)
+    in_scope = {row.id for row in subtree_rows(rows, roots)}
+    statements = _latest_statements(in_scope | {rows[uid].parent_id for uid in in_scope})
+    links = []
+    for uid in in_scope:
+        row, statement = rows[uid], statements.get(uid)
+        parent_statement = statements.get(row.parent_id)
+        if statement is None or parent_statement is None:
+            continue
+        links.append(
+            {
+                "row": row,
+                "parent": rows.get(row.parent_id),
+                "statement": statement,
+                "parent_statement": parent_statement,
+            }
+        )
+    links.sort(
+        key=lambda link: (link["statement"].cascade_score is None, link["statement"].cascade_score or 0)
+    )
+    return render(request, "dashboards/cascade.html", {"organization": organization, "links": links})
+
+
+def _latest_statements(unit_ids) -> dict:
+    """The current statement of each unit, in one query (later versions overwrite earlier ones)."""
+    return {
+        s.unit_id: s
+        for s in PurposeStatement.objects.filter(unit_id__in=unit_ids).order_by("unit_id", "version")
+    }

@@ -20,6 +20,11 @@ class PurposeStatement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # How this purpose connects to the parent unit's purpose (the engine's cascade
+    # score), recomputed when either changes; derived data, not part of the version.
+    cascade_score = models.FloatField(null=True, blank=True)
+    cascade_label = models.CharField(max_length=16, blank=True)
+    cascade_parent_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["unit", "-version"]

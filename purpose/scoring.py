@@ -190,3 +190,57 @@ def unscored_sweep(*, limit: int = 500) -> int:
     if ids or stale:
         logger.info("sweep queued %d unscored answers and %d stale summaries", len(ids), len(stale))
     return len(ids)
+
+
+def cascade_refresh(*, unit_id: int) -> int:
+    """Score the unit's current purpose against its parent's, and its children's against it.
+
+    Returns how many links were scored. Idempotent: it only rewrites derived fields.
+    """
+    from purpose.alignment import cascade_score
+    from purpose.services import purpose_current
+    from teams.models import Unit
+
+    unit = Unit.objects.filter(pk=unit_id).select_related("parent").first()
+    if unit is None:
+        return 0
+    encoder = app_encoder()
+    links = [(unit, unit.parent)] if unit.parent_id else []
+    links += [(child, unit) for child in unit.children.all()]
+    scored = 0
+    for child, parent in links:
+        child_statement, parent_statement = purpose_current(child), purpose_current(parent)
+        if child_statement is None or parent_statement is None:
+            continue
+        result = cascade_score(child_statement.purpose, parent_statement.purpose, encoder)
+        PurposeStatement.objects.filter(pk=child_statement.pk).update(
+            cascade_score=result.score,
+            cascade_label=result.label,
+            cascade_parent_version=parent_statement.version,
+        )
+        scored += 1
+    return scored
+
+
+def cascade_refresh_org(*, organization_id: int) -> int:
+    """Score every unit's current purpose against its parent's (for seeding and repair)."""
+    from purpose.alignment import cascade_score
+
+    latest: dict[int, PurposeStatement] = {}
+    for statement in PurposeStatement.objects.filter(unit__organization_id=organization_id).select_related(
+        "unit"
+    ):
+        if statement.unit_id not in latest or statement.version > latest[statement.unit_id].version:
+            latest[statement.unit_id] = statement
+    encoder = app_encoder()
+    scored = 0
+    for statement in latest.values():
+        parent = latest.get(statement.unit.parent_id)
+        if parent is None:
+            continue
+        result = cascade_score(statement.purpose, parent.purpose, encoder)
+        PurposeStatement.objects.filter(pk=statement.pk).update(
+            cascade_score=result.score, cascade_label=result.label, cascade_parent_version=parent.version
+        )
+        scored += 1
+    return scored

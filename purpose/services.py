@@ -1,5 +1,7 @@
 """Writing purpose statements: every save is a new version plus an audit row."""
 
+from functools import partial
+
 from django.db import IntegrityError, transaction
 
 from purpose.models import PurposeStatement
@@ -56,6 +58,13 @@ def purpose_update(
                 unit=unit,
                 version=statement.version,
             )
+            transaction.on_commit(partial(_queue_cascade, unit.pk), robust=True)
             return statement
     except IntegrityError:
         raise StaleEdit(purpose_current(unit)) from None
+
+
+def _queue_cascade(unit_id: int) -> None:
+    from purpose.tasks import refresh_cascade
+
+    refresh_cascade.delay(unit_id)

@@ -18,3 +18,8 @@ def summarize_round(self, round_id: int) -> None:
 @shared_task
 def sweep_unscored() -> int:
     return scoring.unscored_sweep()
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
+def refresh_cascade(self, unit_id: int) -> int:
+    return scoring.cascade_refresh(unit_id=unit_id)

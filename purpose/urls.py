@@ -12,6 +12,7 @@ urlpatterns = [
         dashboard_views.org_dashboard_children,
         name="org_dashboard_children",
     ),
+    path("dashboard/cascade/", dashboard_views.cascade_view, name="cascade"),
     path("dashboard/export.csv", dashboard_views.org_dashboard_csv, name="org_dashboard_csv"),
     path("units/<int:unit_id>/dashboard/", dashboard_views.team_dashboard, name="team_dashboard"),
 ]

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from purpose.demo_history import demo_history, demo_history_needed
+from purpose.models import PurposeStatement
+from purpose.scoring import cascade_refresh_org
 from surveys.demo import demo_schedules
 from teams.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SLUG, demo_is_loaded, demo_seed, demo_set_password
 from teams.models import Organization
@@ -25,6 +27,11 @@ class Command(BaseCommand):
         organization = Organization.objects.get(slug=DEMO_SLUG)
         # A demo loaded by an earlier version gets what it lacks, once.
         if demo_schedules(organization):
+            changed = True
+        if not PurposeStatement.objects.filter(
+            unit__organization=organization, cascade_label__gt=""
+        ).exists():
+            cascade_refresh_org(organization_id=organization.pk)
             changed = True
         if not no_history and demo_history_needed(organization):
             self.stdout.write("Scoring the demo's past pulses with the alignment engine…")
