@@ -1,6 +1,7 @@
 """Encoder throughput: sentences/s of the bare encoder vs score_answers.
 
 Run from the repo root:  python bench/encoder_speed.py [N]
+(bench/score_speed.py compares them at equal batch sizes, 1 and 32 per call.)
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def main() -> int:
     print(f"encoder alone          {bare:8.0f} answers/s")
     print(f"score_answers, no ideas {plain:7.0f} answers/s ({plain / bare:.0%} of encoder)")
     print(
-        f"score_answers, ideas   {ideas:8.0f} answers/s ({ideas / bare:.0%} of encoder: clauses are encoded too)"
+        f"score_answers, ideas   {ideas:8.0f} answers/s ({ideas / bare:.0%} of encoder; clause vectors are pooled "
+        "from the answer's own pass)"
     )
     return 0
 

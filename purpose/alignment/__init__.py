@@ -7,6 +7,7 @@
 See docs/alignment.md for the method and the measured figures.
 """
 
+from .cache import clear_vector_cache
 from .calibration import Calibration
 from .cascade import CascadeScore, cascade_label, cascade_score
 from .encoders import Encoder, ModelNotFound, OnnxMiniLMEncoder, clear_encoder_cache, get_encoder
@@ -26,7 +27,9 @@ from .team import (
 )
 
 # Stored with every score: bump when a change would move stored numbers.
-ENGINE_VERSION = "1.0"
+# 1.1: clause vectors pooled from the answer's own forward pass (were
+# encoded as separate texts), so idea scores and alignment moved slightly.
+ENGINE_VERSION = "1.1"
 
 __all__ = [
     "ENGINE_VERSION",
@@ -48,6 +51,7 @@ __all__ = [
     "cascade_label",
     "cascade_score",
     "clear_encoder_cache",
+    "clear_vector_cache",
     "get_encoder",
     "idea_shares",
     "interpretations",

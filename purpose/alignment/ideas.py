@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .lexical import STOP_WORDS
-from .text import clean, sentences, words
+from .text import clean, sentence_spans, strip_span, words
 
 MAX_IDEAS = 6
 MIN_CONTENT_WORDS = 3
@@ -24,9 +24,13 @@ MIN_CONTENT_WORDS = 3
 # 40 is STS 2.0, "not equivalent but sharing the important details". Idea
 # clauses are short and MiniLM cosines between short texts run low, so a
 # stricter cut (55, STS 2.75) found almost nothing even in faithful
-# paraphrases. On the eval set, at 40: grade 3–4 answers name ~40% of the
-# ideas, grade 1–2 ~8%, off-target ~0% and lexical traps ~30% (the model
-# is partly fooled by reused words; see docs/alignment.md).
+# paraphrases. Re-checked in 1.1, where an answer's clause vectors are
+# pooled from its own forward pass (read in context, so a little closer to
+# the whole answer): on the eval set, at 40, grade 3–4 answers name 38% of
+# the ideas (41% in 1.0), grade 1–2 9% (9%), off-target 0% (0%) and lexical
+# traps 34% (39%; the model is partly fooled by reused words, see
+# docs/alignment.md). 38 would restore 42% for grade 3–4 but also 41% for
+# traps, so 40 stays.
 IDEA_THRESHOLD = 40.0
 
 # Places where a purpose statement moves to its next idea: what we do → for
@@ -41,22 +45,29 @@ _BOUNDARY = re.compile(
     re.I,
 )
 _AND = re.compile(r"\s+and\s+", re.I)
+# Used with .match(text, pos, endpos), which anchors at pos (a "^" would
+# anchor at the start of the whole text instead).
 _LEADING = re.compile(
-    r"^(?:and|but|so that|so|which|while|by|for|with|in order to|because|including|then|also|that)\s+", re.I
+    r"(?:and|but|so that|so|which|while|by|for|with|in order to|because|including|then|also|that)\s+", re.I
 )
+_TIDY_STRIP = " ,.;:!?-—–\"'()"
 
 
 def _content_words(text: str) -> int:
     return sum(1 for w in words(text.lower()) if w not in STOP_WORDS)
 
 
-def _tidy(fragment: str) -> str:
-    frag = fragment.strip(" ,.;:!?-—–\"'()")
+def _tidy(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span of ``text[a:b]`` without edge punctuation and linking words."""
+    a, b = strip_span(text, a, b, _TIDY_STRIP)
     prev = None
-    while prev != frag:
-        prev = frag
-        frag = _LEADING.sub("", frag).strip(" ,")
-    return frag
+    while prev != (a, b):
+        prev = (a, b)
+        m = _LEADING.match(text, a, b)
+        if m:
+            a = m.end()
+        a, b = strip_span(text, a, b, " ,")
+    return a, b
 
 
 def _spans(sentence: str) -> list[tuple[int, int]]:
@@ -79,12 +90,13 @@ def _spans(sentence: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if words(sentence[a:b])]
 
 
-def split_clauses(text: str) -> list[str]:
-    """Every clause of ``text``. A fragment too small to stand alone joins
-    its neighbour (the next one, or the previous at the end) with the
-    original words in between, instead of being dropped."""
-    out: list[str] = []
-    for sentence in sentences(text):
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of every clause of ``text``. A fragment too small to
+    stand alone joins its neighbour (the next one, or the previous at the
+    end) with the original words in between, instead of being dropped."""
+    out: list[tuple[int, int]] = []
+    for sa, sb in sentence_spans(text):
+        sentence = text[sa:sb]
         spans = _spans(sentence)
         i = 0
         while i < len(spans):
@@ -98,10 +110,16 @@ def split_clauses(text: str) -> list[str]:
                 continue
             i += 1
         for a, b in spans:
-            clause = _tidy(sentence[a:b])
+            ta, tb = _tidy(sentence, a, b)
+            clause = sentence[ta:tb]
             if clause and (len(spans) > 1 or _content_words(clause) >= 2 or len(words(clause)) >= 3):
-                out.append(clause)
+                out.append((sa + ta, sa + tb))
     return out
+
+
+def split_clauses(text: str) -> list[str]:
+    """Every clause of ``text`` (see ``clause_spans``)."""
+    return [text[a:b] for a, b in clause_spans(text)]
 
 
 def split_ideas(statement: str, max_ideas: int = MAX_IDEAS) -> list[str]:
@@ -126,22 +144,30 @@ def split_ideas(statement: str, max_ideas: int = MAX_IDEAS) -> list[str]:
     return ideas
 
 
-def answer_segments(answer: str) -> list[str]:
-    """The parts of an answer an idea can be found in: the whole answer, its
-    sentences and its clauses (a long answer dilutes a single idea; a single
-    clause can miss context, so all three are tried)."""
-    segs = [answer]
-    if len(words(answer)) > 6:
-        segs.extend(sentences(answer))
-        segs.extend(split_clauses(answer))
-    seen: set[str] = set()
+def answer_segment_spans(answer: str) -> list[tuple[int, int]]:
+    """Spans of the parts of an answer, besides the whole answer, that an
+    idea can be found in: its sentences and its clauses (a long answer
+    dilutes a single idea; a single clause can miss context, so the whole,
+    the sentences and the clauses are all tried). Parts repeating the whole
+    answer or an earlier part are left out. Short answers (<= 6 words) are
+    only read whole."""
+    if len(words(answer)) <= 6:
+        return []
+    seen = {answer.strip().lower()}
     out = []
-    for s in segs:
-        key = s.strip().lower()
+    for a, b in [*sentence_spans(answer), *clause_spans(answer)]:
+        key = answer[a:b].strip().lower()
         if key and key not in seen:
             seen.add(key)
-            out.append(s)
+            out.append((a, b))
     return out
+
+
+def answer_segments(answer: str) -> list[str]:
+    """The whole answer and the texts of ``answer_segment_spans``."""
+    if not answer.strip():
+        return []
+    return [answer, *(answer[a:b] for a, b in answer_segment_spans(answer))]
 
 
 def best_idea_similarity(idea_vectors: np.ndarray, segment_vectors: np.ndarray) -> np.ndarray:

@@ -177,6 +177,19 @@ class TfidfEncoder:
             self._fill(out[row], text)
         return out
 
+    def encode_with_segments(
+        self, texts: Sequence[str], segments_per_text: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Texts and, per text, its character spans encoded as texts of
+        their own: TF-IDF has no context to pool and is cheap enough."""
+        texts = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in texts]
+        if len(segments_per_text) != len(texts):
+            raise ValueError("segments_per_text needs one list of spans per text")
+        segs = [
+            self.encode([t[a:b] for a, b in spans]) for t, spans in zip(texts, segments_per_text, strict=True)
+        ]
+        return self.encode(texts), segs
+
     def _fill(self, vec: np.ndarray, text: str) -> None:
         counts: dict[str, int] = {}
         for tok in tokens(text):

@@ -13,21 +13,28 @@ that covers every idea in its own words even when the wording as a whole
 drifts; it does not reward keyword echo, because each idea is matched by
 meaning. Without ideas (or with one idea) the score is the plain calibrated
 pair similarity, at model level on STS. The blend was checked on
-tests/data/alignment_eval.tsv not to lower Spearman or pairwise accuracy
-(figures in docs/alignment.md).
+tests/data/alignment_eval.tsv (figures in docs/alignment.md).
+
+Cost: one forward pass per answer. The parts of an answer (sentences,
+clauses) are character spans whose vectors are pooled from that pass's
+token embeddings; the statement and its ideas come from a per-process LRU
+(cache.py), so a one-answer task call runs the model once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
+from . import cache as vector_cache
 from . import calibration
-from .encoders import Encoder
-from .ideas import answer_segments, best_idea_similarity, ideas_named
-from .text import MIN_WORDS, clean, looks_non_english
+from .cache import VectorCache
+from .encoders import Encoder, encode_with_segments
+from .ideas import answer_segment_spans, best_idea_similarity, ideas_named
+from .text import MAX_WORDS, MIN_WORDS, clean, looks_non_english
 
 IDEA_WEIGHT = 0.5
 
@@ -66,49 +73,66 @@ def _default_encoder(encoder: Encoder | None) -> Encoder:
     return get_encoder()
 
 
+@lru_cache(maxsize=512)
+def _clean_shared_str(text: str, max_words: int) -> str:
+    return clean(text, max_words=max_words).text
+
+
+def _clean_shared(text: object, max_words: int) -> str:
+    """Cleaned statement/idea text, memoised: a one-answer task call would
+    otherwise spend about half its non-model time re-cleaning the same
+    statement and ideas."""
+    if not isinstance(text, str):
+        return clean(text, max_words=max_words).text
+    return _clean_shared_str(text, max_words)
+
+
 def score_answers(
     reference: str,
     answers: Sequence[str],
     ideas: Sequence[str] | None = None,
     encoder: Encoder | None = None,
+    *,
+    cache: VectorCache | None = None,
 ) -> list[AnswerScore]:
-    """Score many answers against one reference with one encode call.
+    """Score many answers against one reference: one forward pass per answer.
 
-    The reference, the ideas, every answer and (with ideas) every answer's
-    sentences and clauses go through the encoder in a single batch: the
-    model's throughput is what bounds scoring, not per-call overhead.
+    The reference and the ideas are shared by every answer, so they are
+    encoded once per call and kept in a small LRU (``cache``, by default one
+    per process) across calls: a round scores its answers one task at a
+    time against the same statement. Each answer is encoded once; its
+    sentence and clause vectors are pooled from that pass's token
+    embeddings (``encode_with_segments``), so scoring runs at the model's
+    own throughput instead of a third of it.
     """
     enc = _default_encoder(encoder)
     cal = calibration.for_encoder(enc.name)
-    ref = clean(reference, max_words=400).text
-    idea_list = [i for i in (clean(x).text for x in (ideas or [])) if i]
+    ref = _clean_shared(reference, 400)
+    idea_list = [i for i in (_clean_shared(x, MAX_WORDS) for x in (ideas or [])) if i]
     use_ideas = len(idea_list) > 1  # one idea is the whole text again
 
     cleaned = [clean(a) for a in answers]
-    usable = [bool(c.words) for c in cleaned]
-    segments = [
-        answer_segments(c.text) if (ok and use_ideas) else [] for c, ok in zip(cleaned, usable, strict=True)
+    usable = [bool(c.words) and bool(ref) for c in cleaned]
+    texts = [c.text if ok else "" for c, ok in zip(cleaned, usable, strict=True)]
+    spans = [
+        answer_segment_spans(t) if (ok and use_ideas) else [] for t, ok in zip(texts, usable, strict=True)
     ]
 
-    texts = [ref, *idea_list]
-    answer_row = []
-    seg_rows = []
-    for c, ok, segs in zip(cleaned, usable, segments, strict=True):
-        answer_row.append(len(texts) if ok else -1)
-        texts.append(c.text if ok else "")
-        seg_rows.append(list(range(len(texts), len(texts) + len(segs) - 1)))
-        texts.extend(segs[1:])  # segs[0] is the whole answer, encoded above
-    vecs = enc.encode(texts)
-    ref_vec = vecs[0]
-    idea_vecs = vecs[1 : 1 + len(idea_list)]
+    ref_vec = idea_vecs = vecs = np.zeros((0, 0), dtype=np.float32)
+    seg_vecs: list[np.ndarray] = []
+    if any(usable):  # nothing to encode for a batch of blanks (or a blank reference)
+        store = cache if cache is not None else vector_cache.shared  # an empty cache is falsy
+        shared = store.encode(enc, [ref, *idea_list] if use_ideas else [ref])
+        ref_vec, idea_vecs = shared[0], shared[1:]
+        vecs, seg_vecs = encode_with_segments(enc, texts, spans)
 
     results = []
-    for c, ok, row, srows in zip(cleaned, usable, answer_row, seg_rows, strict=True):
+    for i, (c, ok) in enumerate(zip(cleaned, usable, strict=True)):
         flags = list(c.flags)
         if enc.approximate:
             flags.append("approximate")
-        if not ok or not ref:
-            flags.insert(0, "empty" if not ok else "reference_empty")
+        if not ok:
+            flags.insert(0, "empty" if not c.words else "reference_empty")
             results.append(
                 AnswerScore(
                     None,
@@ -125,7 +149,7 @@ def score_answers(
             flags.append("too_short")
         if looks_non_english(c.text):
             flags.append("non_english")
-        vec = vecs[row]
+        vec = vecs[i]
         cos = float(np.clip(ref_vec @ vec, -1.0, 1.0))
         similarity = cal.score1(cos)
         named: list[bool] = []
@@ -133,12 +157,13 @@ def score_answers(
         coverage = None
         alignment = similarity
         if use_ideas:
-            seg_vecs = vecs[[row, *srows]]
-            best = best_idea_similarity(idea_vecs, seg_vecs)
-            idea_scores = [round(float(s), 2) for s in cal.score(best)]
+            # The whole answer is one of the parts an idea can be found in.
+            best = best_idea_similarity(idea_vecs, np.vstack([vec[None, :], seg_vecs[i]]))
+            calibrated = cal.score(best)
+            idea_scores = [round(float(s), 2) for s in calibrated]
             named = ideas_named(idea_scores)
             coverage = sum(named) / len(named)
-            alignment = (1 - IDEA_WEIGHT) * similarity + IDEA_WEIGHT * float(np.mean(cal.score(best)))
+            alignment = (1 - IDEA_WEIGHT) * similarity + IDEA_WEIGHT * float(np.mean(calibrated))
         results.append(
             AnswerScore(
                 alignment=round(alignment, 2),

@@ -97,10 +97,39 @@ def _truncate_words(text: str, max_words: int) -> tuple[str, bool]:
     return text, False
 
 
+_SENTENCE_STRIP = " \n\t-•*"
+
+
+def strip_span(text: str, start: int, end: int, chars: str) -> tuple[int, int]:
+    """``text[start:end].strip(chars)`` as indices into ``text``."""
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (see ``sentences``).
+
+    Spans rather than strings so that a sentence's vector can be pooled
+    from the token embeddings of the whole answer (one forward pass).
+    """
+    out = []
+    start = 0
+    for m in [*_SENTENCE_RE.finditer(text), None]:
+        end = m.start() if m else len(text)
+        a, b = strip_span(text, start, end, _SENTENCE_STRIP)
+        if words(text[a:b]):
+            out.append((a, b))
+        if m:
+            start = m.end()
+    return out
+
+
 def sentences(text: str) -> list[str]:
     """Sentences (and semicolon clauses / lines) of already cleaned text."""
-    parts = (p.strip(" \n\t-•*") for p in _SENTENCE_RE.split(text))
-    return [p for p in parts if words(p)]
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 def looks_non_english(text: str) -> bool:
