@@ -4,8 +4,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from purpose.alignment import split_ideas
 from purpose.diff import word_diff
-from purpose.forms import PurposeForm
+from purpose.forms import MAX_KEY_IDEAS, PurposeForm
+from purpose.models import PURPOSE_MAX_LENGTH
+from purpose.scoring import statement_ideas
 from purpose.services import StaleEdit, purpose_current, purpose_update
 from teams.access import can_edit_purpose, get_unit_or_404, require_purpose_editor
 
@@ -19,7 +22,23 @@ def _editor_context(unit, form, current, stale=None):
         "parent": parent,
         "parent_purpose": purpose_current(parent) if parent else None,
         "stale": stale,
+        "max_key_ideas": MAX_KEY_IDEAS,
     }
+
+
+def _suggest_ideas(request, unit, current):
+    """Propose key ideas from the purpose as typed; saves nothing, keeps every field as typed."""
+    # An over-long purpose can't be saved anyway; the cap bounds the engine's
+    # work on a crafted post.
+    proposal = split_ideas(request.POST.get("purpose", "")[:PURPOSE_MAX_LENGTH])
+    typed = {name: request.POST.get(name, "") for name in ("purpose", "fit", "key_ideas", "base_version")}
+    if proposal:
+        typed["key_ideas"] = "\n".join(proposal)
+    context = _editor_context(unit, PurposeForm(initial=typed), current)
+    # Nothing to propose from: the ideas typed so far stay rather than vanish.
+    context["suggested"] = "proposal" if proposal else "no_purpose"
+    template = "purpose/edit.html#ideas" if request.htmx else "purpose/edit.html"
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -36,10 +55,13 @@ def purpose_edit(request, unit_id: int):
                 "purpose": current.purpose if current else "",
                 "fit": current.fit if current else "",
                 "base_version": current.version if current else 0,
+                "key_ideas": "\n".join(statement_ideas(current)) if current else "",
             }
         )
         return render(request, template, _editor_context(unit, form, current))
 
+    if "suggest" in request.POST:
+        return _suggest_ideas(request, unit, current)
     form = PurposeForm(request.POST)
     if not form.is_valid():
         return render(request, template, _editor_context(unit, form, current), status=422)
@@ -50,6 +72,9 @@ def purpose_edit(request, unit_id: int):
             fit=form.cleaned_data["fit"],
             author=request.user,
             base_version=form.cleaned_data["base_version"],
+            # Stored even when they equal the engine's proposal, so the ideas
+            # members are checked against are the ones the leader saw.
+            key_ideas=form.cleaned_data["key_ideas"],
         )
     except StaleEdit as stale:
         # Keep what this leader typed, show what the colleague saved, and let
@@ -85,6 +110,7 @@ def purpose_history(request, unit_id: int):
                 "previous": previous,
                 "purpose_diff": word_diff(previous.purpose if previous else None, statement.purpose),
                 "fit_diff": word_diff(previous.fit if previous else None, statement.fit),
+                "ideas_changed": statement.key_ideas != (previous.key_ideas if previous else []),
             }
         )
     return render(

@@ -39,17 +39,22 @@
         note.appendChild(discard);
       }
     }
-    form.addEventListener("input", function () {
+    function saveDraft() {
       var values = fieldValues(form);
       if (JSON.stringify(values) === initial) { localStorage.removeItem(form.dataset.draftKey); return; }
       localStorage.setItem(form.dataset.draftKey, JSON.stringify({ values: values, at: Date.now() }));
-    });
+    }
+    form.addEventListener("input", saveDraft);
+    // Suggested key ideas arrive by swap, not by typing: they are unsaved text too.
+    form.addEventListener("htmx:load", saveDraft);
     form.querySelectorAll("[data-cancel]").forEach(function (link) {
       link.addEventListener("click", function () { localStorage.removeItem(form.dataset.draftKey); form.dataset.clean = "1"; });
     });
     form.addEventListener("submit", function () { form.dataset.submitting = "1"; });
     form.addEventListener("htmx:afterRequest", function (event) {
       form.dataset.submitting = "";
+      // Only the form's own request saves; a button's (suggest ideas) saves nothing.
+      if (event.detail.elt !== form) return;
       if (event.detail.successful && event.detail.xhr.status === 200) localStorage.removeItem(form.dataset.draftKey);
     });
   }

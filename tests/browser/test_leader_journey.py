@@ -30,7 +30,11 @@ def test_leader_edits_the_purpose_in_place_and_reads_the_history(demo, new_page,
     expect(page.get_by_role("heading", name="Edit purpose")).to_be_visible()
     expect(page.locator("aside.context")).to_contain_text("How your team fits into Money Movement")
     assert "/purpose/edit/" not in page.url  # htmx swapped the card, no page load
+    ideas = page.get_by_label("Key ideas")
+    expect(ideas).to_have_value(re.compile(r"\w"))  # at least one idea, to check answers against
     page.get_by_label("Why we exist").fill(NEW_PURPOSE)
+    page.get_by_role("button", name="Suggest ideas from the purpose").click()
+    expect(ideas).to_have_value(re.compile("every kind of payment"))
     screenshot(page, "leader-editor")
     page.get_by_role("button", name="Save as new version").click()
 
@@ -38,6 +42,7 @@ def test_leader_edits_the_purpose_in_place_and_reads_the_history(demo, new_page,
     expect(card).to_contain_text("version 3")
     expect(card).to_contain_text("Saved just now")
     expect(card).to_contain_text("every kind of payment")
+    expect(card).to_contain_text("Key ideas")
     assert PurposeStatement.objects.filter(unit__name="Payments").count() == 3
 
     # "What changed" shows the words added and removed.
