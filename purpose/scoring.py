@@ -13,7 +13,7 @@ from purpose.alignment import (
     alignment_index,
     interpretations,
     score_answers,
-    score_fit,
+    score_fits,
     situation,
     split_ideas,
 )
@@ -22,6 +22,8 @@ from purpose.models import PurposeStatement, RoundSummary
 
 logger = logging.getLogger(__name__)
 MAX_INTERPRETATIONS = 4
+SCORE_BATCH = 4  # small batches: arrival order pads longer batches (measured, bench/score_throughput.py)
+SUMMARY_DELAY = 5  # seconds
 
 
 def statement_ideas(statement: PurposeStatement) -> list[str]:
@@ -37,43 +39,54 @@ def parent_purpose_text(statement: PurposeStatement) -> str | None:
     return parent.purpose if parent else None
 
 
-def response_score(*, response_id) -> bool:
-    """Score one response; True if scores were stored.
+def response_score(*, response_id) -> int:
+    """Score a response and, in the same model batch, other answers of its round still waiting.
 
-    Re-scoring is idempotent. The final write is conditional on the revision
-    read: if the member revised the answer meanwhile, that revision's own task
-    stores its scores and this one writes nothing.
+    Returns how many scores were stored. A round's answers arrive in bursts, so
+    the first task of a burst scores up to SCORE_BATCH of them and the tasks
+    queued for those find nothing left to do. Re-scoring is idempotent, and
+    each write is conditional on the revision read: if the member revised the
+    answer meanwhile, that revision's own task stores its scores instead.
     """
     from surveys.models import Response
 
-    response = (
-        Response.objects.select_related("round__purpose_statement__unit").filter(pk=response_id).first()
+    first = (
+        Response.objects.select_related("round__purpose_statement__unit")
+        .filter(pk=response_id, needs_scoring=True)
+        .first()
     )
-    if response is None:
-        return False
-    statement = response.round.purpose_statement
+    if first is None:
+        return 0
+    others = Response.objects.filter(round_id=first.round_id, needs_scoring=True).exclude(pk=first.pk)
+    batch = [first, *others.order_by()[: SCORE_BATCH - 1]]
+    statement = first.round.purpose_statement
     encoder = app_encoder()
-    ideas = statement_ideas(statement)
-    (score,) = score_answers(statement.purpose, [response.purpose_text], ideas, encoder)
-    fit = score_fit(
-        answer=response.fit_text,
+    scores = score_answers(
+        statement.purpose, [r.purpose_text for r in batch], statement_ideas(statement), encoder
+    )
+    fits = score_fits(
+        [r.fit_text for r in batch],
         leader_fit=statement.fit or statement.purpose,
         parent_purpose=parent_purpose_text(statement),
         encoder=encoder,
     )
-    stored = Response.objects.filter(pk=response.pk, revision=response.revision).update(
-        alignment=score.alignment,
-        fit_alignment=fit.leader.alignment,
-        fit_parent_alignment=fit.parent.alignment if fit.parent else None,
-        idea_hits=[bool(hit) for hit in score.ideas_named],
-        scored_model=encoder.name,
-        engine_version=ENGINE_VERSION,
-        scored_at=timezone.now(),
-        needs_scoring=False,
-    )
-    if stored:
-        summary_mark_stale(round_id=response.round_id)
-    return bool(stored)
+    stored = 0
+    with transaction.atomic():
+        for response, score, fit in zip(batch, scores, fits, strict=True):
+            stored += Response.objects.filter(pk=response.pk, revision=response.revision).update(
+                alignment=score.alignment,
+                fit_alignment=fit.leader.alignment,
+                fit_parent_alignment=fit.parent.alignment if fit.parent else None,
+                idea_hits=[bool(hit) for hit in score.ideas_named],
+                scored_model=encoder.name,
+                engine_version=ENGINE_VERSION,
+                scored_at=timezone.now(),
+                needs_scoring=False,
+                vector=score.vector.astype(np.float32).tobytes() if score.vector is not None else None,
+            )
+        if stored:
+            summary_mark_stale(round_id=first.round_id)
+    return stored
 
 
 def summary_mark_stale(*, round_id: int) -> None:
@@ -81,16 +94,20 @@ def summary_mark_stale(*, round_id: int) -> None:
     from purpose.tasks import summarize_round
     from surveys.models import PulseRound
 
-    pulse_round = PulseRound.objects.get(pk=round_id)
-    summary, _ = RoundSummary.objects.get_or_create(
-        round=pulse_round,
-        defaults={"unit_id": pulse_round.unit_id, "closes_at": pulse_round.closes_at, "stale": True},
-    )
     # A sort of optimistic lock: only the call that flips stale from False to
     # True queues the refresh, so a burst of scored answers costs one summary.
-    flipped = RoundSummary.objects.filter(pk=summary.pk, stale=False).update(stale=True)
-    if flipped or _:
-        transaction.on_commit(lambda: summarize_round.delay(round_id), robust=True)
+    flipped = RoundSummary.objects.filter(round_id=round_id, stale=False).update(stale=True)
+    if not flipped:
+        pulse_round = PulseRound.objects.get(pk=round_id)
+        _, flipped = RoundSummary.objects.get_or_create(
+            round=pulse_round,
+            defaults={"unit_id": pulse_round.unit_id, "closes_at": pulse_round.closes_at, "stale": True},
+        )
+    if flipped:
+        # A short delay lets the rest of a burst of answers land in the same summary.
+        transaction.on_commit(
+            lambda: summarize_round.apply_async((round_id,), countdown=SUMMARY_DELAY), robust=True
+        )
 
 
 def _mean(values) -> float | None:
@@ -120,13 +137,14 @@ def round_summarize(*, round_id: int) -> RoundSummary:
             "sees_contribution",
             "shapes_direction",
             "scored_model",
+            "vector",
         )
     )
     usable = [r for r in responses if r["alignment"] is not None]
     statement = pulse_round.purpose_statement
     encoder = app_encoder()
     texts = [r["purpose_text"] for r in usable]
-    vectors = encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    vectors = _answer_vectors(usable, encoder)
     team_agreement = agreement(vectors, encoder) if len(texts) >= 2 else None
     scores = [r["alignment"] for r in usable]
     index = alignment_index(scores)
@@ -151,20 +169,37 @@ def round_summarize(*, round_id: int) -> RoundSummary:
         _mean(r[field] for r in responses)
         for field in ("understands_purpose", "sees_contribution", "shapes_direction")
     ]
+    # Grouping answers costs O(n²) and only shows once the round has closed.
     summary.interpretations = (
         [
             {"size": group.size, "text": group.representative_text}
             for group in interpretations(texts, vectors, max_k=MAX_INTERPRETATIONS)
         ]
-        if len(texts) >= 3
+        if len(texts) >= 3 and summary.is_final
         else []
     )
     summary.scores = sorted(round(s, 1) for s in scores)
     summary.scored_model = usable[0]["scored_model"] if usable else ""
     summary.approximate = encoder.approximate
     summary.computed_at = timezone.now()
-    summary.save()
+    # Everything but `stale`: a score stored while we computed has set it again, and must win.
+    summary.save(
+        update_fields=[f.name for f in RoundSummary._meta.concrete_fields if f.name not in ("id", "stale")]
+    )
+    summary.stale = RoundSummary.objects.filter(pk=summary.pk).values_list("stale", flat=True).get()
     return summary
+
+
+def _answer_vectors(rows: list[dict], encoder) -> np.ndarray:
+    """The stored embeddings of the answers; any missing (scored before vectors were kept) are encoded."""
+    if not rows:
+        return np.zeros((0, 1), dtype=np.float32)
+    stored = [np.frombuffer(bytes(r["vector"]), dtype=np.float32) if r["vector"] else None for r in rows]
+    missing = [i for i, v in enumerate(stored) if v is None]
+    if missing:
+        for i, vec in zip(missing, encoder.encode([rows[i]["purpose_text"] for i in missing]), strict=True):
+            stored[i] = vec.astype(np.float32)
+    return np.vstack(stored)
 
 
 def _idea_shares(hits: list[list[bool]], n_ideas: int) -> list[float]:

@@ -6,7 +6,7 @@ from purpose import scoring
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
-def score_response(self, response_id: str) -> bool:
+def score_response(self, response_id: str) -> int:
     return scoring.response_score(response_id=response_id)
 
 

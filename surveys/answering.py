@@ -24,6 +24,7 @@ SCORE_FIELDS = {
     "scored_model": "",
     "engine_version": "",
     "scored_at": None,
+    "vector": None,
 }
 
 

@@ -238,6 +238,9 @@ class Response(models.Model):
     engine_version = models.CharField(max_length=32, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
     needs_scoring = models.BooleanField(default=True, db_index=True)
+    # The answer's sentence embedding (float32), so round summaries compute
+    # agreement and interpretations without running the model again.
+    vector = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -13,7 +13,7 @@ from .cascade import CascadeScore, cascade_label, cascade_score
 from .encoders import Encoder, ModelNotFound, OnnxMiniLMEncoder, clear_encoder_cache, get_encoder
 from .ideas import IDEA_THRESHOLD, split_ideas
 from .lexical import TfidfEncoder
-from .scoring import AnswerScore, FitScore, score_answer, score_answers, score_fit
+from .scoring import AnswerScore, FitScore, score_answer, score_answers, score_fit, score_fits
 from .team import (
     SITUATIONS,
     Interpretation,
@@ -58,6 +58,7 @@ __all__ = [
     "score_answer",
     "score_answers",
     "score_fit",
+    "score_fits",
     "situation",
     "split_ideas",
 ]

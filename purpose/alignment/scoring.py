@@ -192,6 +192,51 @@ def score_answer(
     return score_answers(reference, [answer], ideas, encoder)[0]
 
 
+def score_fits(
+    answers: Sequence[str],
+    *,
+    leader_fit: str,
+    parent_purpose: str | None,
+    encoder: Encoder | None = None,
+) -> list[FitScore]:
+    """Members' "how we fit" answers against the leader's fit statement (with
+    its ideas) and against the parent unit's purpose (as a whole: a team
+    serves part of its parent's purpose, so idea recall would punish it).
+
+    Each answer goes through the model once: the parent comparison reuses the
+    answer vector from the leader comparison, and the parent's vector is cached.
+    """
+    from .ideas import split_ideas
+
+    enc = _default_encoder(encoder)
+    leader = score_answers(leader_fit, answers, split_ideas(leader_fit), enc)
+    parent_text = _clean_shared(parent_purpose or "", 400)
+    if not parent_text:
+        return [FitScore(score, None) for score in leader]
+    parent_vec = vector_cache.shared.encode(enc, [parent_text])[0]
+    cal = calibration.for_encoder(enc.name)
+    fits = []
+    for score in leader:
+        if score.vector is None or score.alignment is None:
+            parent = AnswerScore(
+                None, None, flags=list(score.flags), encoder=enc.name, approximate=enc.approximate
+            )
+        else:
+            cos = float(np.clip(parent_vec @ score.vector, -1.0, 1.0))
+            similarity = round(cal.score1(cos), 2)
+            parent = AnswerScore(
+                alignment=similarity,
+                raw_cosine=round(cos, 6),
+                similarity=similarity,
+                flags=list(score.flags),
+                encoder=enc.name,
+                approximate=enc.approximate,
+                vector=score.vector,
+            )
+        fits.append(FitScore(score, parent))
+    return fits
+
+
 def score_fit(
     *,
     answer: str,
@@ -199,14 +244,5 @@ def score_fit(
     parent_purpose: str | None,
     encoder: Encoder | None = None,
 ) -> FitScore:
-    """The member's "how we fit" against the leader's fit statement (with
-    its ideas) and against the parent unit's purpose (as a whole: a team
-    serves part of its parent's purpose, so idea recall would punish it)."""
-    from .ideas import split_ideas
-
-    enc = _default_encoder(encoder)
-    leader = score_answer(reference=leader_fit, answer=answer, ideas=split_ideas(leader_fit), encoder=enc)
-    parent = None
-    if parent_purpose and parent_purpose.strip():
-        parent = score_answer(reference=parent_purpose, answer=answer, ideas=None, encoder=enc)
-    return FitScore(leader, parent)
+    """One member's fit answer (see score_fits)."""
+    return score_fits([answer], leader_fit=leader_fit, parent_purpose=parent_purpose, encoder=encoder)[0]

@@ -1,0 +1,170 @@
+"""Scoring end to end through the queue against the encoder's own throughput on the same texts.
+
+    python bench/score_throughput.py [--responses 600]
+
+Saves N answers, queues one `score_response` task each to Redis, and times a real
+Celery worker (a separate process, one solo pool) until every answer is scored and
+stored. The baseline is the bare encoder run in this process on the same texts
+the task encodes (each answer's purpose and fit text), one response at a time as
+the task does. Prints both throughputs, the worker's peak memory, and last `ratio: X`
+(end-to-end / encoder; the target is at least 0.8).
+
+Uses PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/pp_bench) and
+Redis (CELERY_BROKER_URL, default redis://127.0.0.1:6379/13).
+"""
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_bench")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+
+
+def eval_answers() -> list[str]:
+    with open(ROOT / "tests" / "data" / "alignment_eval.tsv", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [row["text"] for row in rows if row["kind"] == "answer"]
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--responses", type=int, default=600)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "bench"))
+    from org_dashboard import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from config.celery import app
+    from purpose.engine import app_encoder
+    from purpose.tasks import score_response
+    from surveys.models import PulseRound, Response
+    from tests.factories import MembershipFactory, OrganizationFactory, PurposeStatementFactory, UnitFactory
+
+    call_command("migrate", verbosity=0)
+    app.control.purge()
+    answers = eval_answers()
+    n = args.responses
+    texts = [(answers[i % len(answers)], answers[(i * 7 + 3) % len(answers)]) for i in range(n)]
+
+    organization = OrganizationFactory(slug=f"bench-score-{os.getpid()}")
+    try:
+        division = UnitFactory(organization=organization, name="Division", kind="division")
+        PurposeStatementFactory(
+            unit=division, version=1, purpose="We build the products small businesses rely on."
+        )
+        team = UnitFactory(organization=organization, parent=division, name="Payments")
+        statement = PurposeStatementFactory(
+            unit=team,
+            version=1,
+            purpose="We make it effortless for small businesses to accept card payments, so that every sale goes "
+            "through on the first try and the money is never in doubt.",
+            fit="We own the payment flow the rest of the division builds on.",
+        )
+        MembershipFactory(unit=team, role="leader", user__email=f"lead-{os.getpid()}@bench.example")
+        from django.utils import timezone
+
+        now = timezone.now()
+        pulse_round = PulseRound.objects.create(
+            unit=team,
+            purpose_statement=statement,
+            scheduled_for=now,
+            opens_at=now,
+            closes_at=now + timezone.timedelta(days=5),
+        )
+        warm = 20
+        responses = Response.objects.bulk_create(
+            Response(
+                round=pulse_round,
+                purpose_text=p,
+                fit_text=f,
+                understands_purpose=4,
+                sees_contribution=4,
+                shapes_direction=3,
+            )
+            for p, f in texts[:warm] + texts
+        )
+
+        # Baseline: the encoder alone, on the texts each task encodes, one response at a time.
+        encoder = app_encoder()
+        for p, f in texts[:warm]:
+            encoder.encode([p]), encoder.encode([f])
+        start = time.perf_counter()
+        for p, f in texts:
+            encoder.encode([p])
+            encoder.encode([f])
+        baseline = n / (time.perf_counter() - start)
+
+        env = {**os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE": "", "PYTHONPATH": str(ROOT)}
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            deadline = time.time() + 60
+            while not app.control.ping(timeout=1.0):
+                if time.time() > deadline or worker.poll() is not None:
+                    raise SystemExit("the worker did not start")
+            pending = Response.objects.filter(round=pulse_round, needs_scoring=True)
+            for response in responses[:warm]:  # the worker loads the model on its first task
+                score_response.delay(str(response.pk))
+            while pending.filter(pk__in=[r.pk for r in responses[:warm]]).exists():
+                time.sleep(0.05)
+            start = time.perf_counter()
+            for response in responses[warm:]:
+                score_response.delay(str(response.pk))
+            while pending.exists():
+                time.sleep(0.02)
+            end_to_end = n / (time.perf_counter() - start)
+            memory = peak_rss_mb(worker.pid)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+        scored = Response.objects.filter(round=pulse_round, alignment__isnull=False).count()
+        print(f"responses scored: {scored - warm} (+{warm} warm-up), encoder {encoder.name}")
+        print(f"encoder alone, same texts, one response at a time: {baseline:.1f} responses/s")
+        print(f"end to end through Redis and a Celery worker:       {end_to_end:.1f} responses/s")
+        print(f"worker peak memory (RSS): {memory:.0f} MB")
+        print(f"ratio: {end_to_end / baseline:.2f}")
+    finally:
+        PulseRound.objects.filter(unit__organization=organization).delete()
+        organization.users.all().delete()
+        organization.units.all().delete()
+        organization.delete()
+
+
+if __name__ == "__main__":
+    main()
