@@ -8,11 +8,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from purpose.alignment import ENGINE_VERSION, score_answers, score_fit, split_ideas
+from purpose.alignment import split_ideas
 from purpose.demo_answers import ANSWERS
 from purpose.engine import app_encoder
 from purpose.models import PurposeStatement
-from purpose.scoring import round_summarize
+from purpose.scoring import response_score, round_summarize
 from teams.models import Membership, Organization, Unit
 
 ROUNDS = 4
@@ -26,6 +26,12 @@ VAGUE = [
     "We do the projects leadership asks us to do.",
     "Keep things running and fix problems when they come up.",
     "We are here to make Brightwell successful.",
+]
+QUESTIONS = [
+    "",
+    "",
+    "How will the new plan change our priorities?",
+    "Could we hear more about how our work is measured?",
 ]
 OPENERS = ["", "I'd say ", "For me, ", "Basically ", "In short, "]
 
@@ -82,7 +88,7 @@ def demo_history(organization: Organization, *, progress: Callable[[str], None] 
     from surveys.models import Invitation, PulseRound, Response
 
     rng = random.Random(7)
-    encoder = app_encoder()
+    app_encoder()  # load the model once, before the first round
     now = timezone.now()
     teams = list(Unit.objects.filter(organization=organization, kind=Unit.Kind.TEAM).order_by("name"))
     made = 0
@@ -93,7 +99,6 @@ def demo_history(organization: Organization, *, progress: Callable[[str], None] 
             )
         )
         versions = list(PurposeStatement.objects.filter(unit=team).select_related("unit").order_by("version"))
-        parent = PurposeStatement.objects.filter(unit_id=team.parent_id).order_by("-version").first()
         profile = TEAM_PROFILES.get(team.name, rng.choice(list(PROFILES)))
         with transaction.atomic():
             for back in range(ROUNDS, 0, -1):
@@ -125,16 +130,8 @@ def demo_history(organization: Organization, *, progress: Callable[[str], None] 
                 used: set[str] = set()
                 texts = [_answer(rng, kind, statement, used) for kind in kinds]
                 fits = [statement.fit if rng.random() < 0.5 else rng.choice(VAGUE) for _ in answering]
-                ideas = list(statement.key_ideas) or split_ideas(statement.purpose)
-                scores = score_answers(statement.purpose, texts, ideas, encoder) if texts else []
                 responses = []
-                for kind, text, fit_text, score in zip(kinds, texts, fits, scores, strict=True):
-                    fit = score_fit(
-                        answer=fit_text,
-                        leader_fit=statement.fit,
-                        parent_purpose=parent.purpose if parent else None,
-                        encoder=encoder,
-                    )
+                for kind, text, fit_text in zip(kinds, texts, fits, strict=True):
                     good = kind in ("faithful", "partial")
                     responses.append(
                         Response(
@@ -144,25 +141,14 @@ def demo_history(organization: Organization, *, progress: Callable[[str], None] 
                             understands_purpose=rng.randint(3, 5) if good else rng.randint(1, 4),
                             sees_contribution=rng.randint(2, 5),
                             shapes_direction=rng.randint(1, 4),
-                            question_for_leader=rng.choice(
-                                [
-                                    "",
-                                    "",
-                                    "How will the new plan change our priorities?",
-                                    "Could we hear more about how our work is measured?",
-                                ]
-                            ),
-                            alignment=score.alignment,
-                            fit_alignment=fit.leader.alignment,
-                            fit_parent_alignment=fit.parent.alignment if fit.parent else None,
-                            idea_hits=[bool(h) for h in score.ideas_named],
-                            scored_model=encoder.name,
-                            engine_version=ENGINE_VERSION,
-                            scored_at=now,
-                            needs_scoring=False,
+                            question_for_leader=rng.choice(QUESTIONS),
                         )
                     )
                 Response.objects.bulk_create(responses)
+                # Scored by the product's own path, as the worker would.
+                while waiting := Response.objects.filter(round=pulse_round, needs_scoring=True).first():
+                    response_score(response_id=waiting.pk)
+                Response.objects.filter(round=pulse_round).update(scored_at=closes)  # as closing does
                 round_summarize(round_id=pulse_round.pk)
                 made += 1
         progress(f"  past pulses {number}/{len(teams)}: {team.name}")

@@ -5,6 +5,19 @@ from teams.models import AuditEvent, Membership, Organization, Unit, User
 from teams.services import audit_record
 
 
+def audit_membership(request, membership: Membership, action: str) -> None:
+    """Membership edits in the admin leave the same audit trail as the app's services."""
+    details = {"role": membership.role} if action != "membership.remove" else {}
+    audit_record(
+        organization=membership.unit.organization,
+        actor=request.user,
+        action=action,
+        unit=membership.unit,
+        user=membership.user.email,
+        **details,
+    )
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "min_group_size", "min_verbatim_size", "time_zone"]
@@ -47,24 +60,11 @@ class UnitAdmin(admin.ModelAdmin):
         # Membership edits in the admin leave the same audit trail as the app.
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            audit_record(
-                organization=obj.unit.organization,
-                actor=request.user,
-                action="membership.remove",
-                unit=obj.unit,
-                user=obj.user.email,
-            )
+            audit_membership(request, obj, "membership.remove")
             obj.delete()
         for obj in instances:
             obj.save()
-            audit_record(
-                organization=obj.unit.organization,
-                actor=request.user,
-                action="membership.change",
-                unit=obj.unit,
-                user=obj.user.email,
-                role=obj.role,
-            )
+            audit_membership(request, obj, "membership.change")
         formset.save_m2m()
 
 
@@ -77,23 +77,10 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        audit_record(
-            organization=obj.unit.organization,
-            actor=request.user,
-            action="membership.change",
-            unit=obj.unit,
-            user=obj.user.email,
-            role=obj.role,
-        )
+        audit_membership(request, obj, "membership.change")
 
     def delete_model(self, request, obj):
-        audit_record(
-            organization=obj.unit.organization,
-            actor=request.user,
-            action="membership.remove",
-            unit=obj.unit,
-            user=obj.user.email,
-        )
+        audit_membership(request, obj, "membership.remove")
         super().delete_model(request, obj)
 
 
