@@ -2,7 +2,8 @@
 
     python bench/score_throughput.py [--responses 600]
 
-Saves N answers, queues one `score_response` task each to Redis, and times a real
+Saves N answers, queues their scoring as each answer's request does (at most one
+`score_round` task per round waiting), and times a real
 Celery worker (a separate process, one solo pool) until every answer is scored and
 stored. The baseline is the bare encoder run in this process on the same texts
 the task encodes (each answer's purpose and fit text), one response at a time as
@@ -56,7 +57,7 @@ def main() -> None:
 
     from config.celery import app
     from purpose.engine import app_encoder
-    from purpose.tasks import score_response
+    from surveys.answering import queue_scoring
     from surveys.models import PulseRound, Response
     from tests.factories import MembershipFactory, OrganizationFactory, PurposeStatementFactory, UnitFactory
 
@@ -92,17 +93,19 @@ def main() -> None:
             closes_at=now + timezone.timedelta(days=5),
         )
         warm = 20
-        responses = Response.objects.bulk_create(
-            Response(
-                round=pulse_round,
-                purpose_text=p,
-                fit_text=f,
-                understands_purpose=4,
-                sees_contribution=4,
-                shapes_direction=3,
+
+        def save_answers(pairs):
+            return Response.objects.bulk_create(
+                Response(
+                    round=pulse_round,
+                    purpose_text=p,
+                    fit_text=f,
+                    understands_purpose=4,
+                    sees_contribution=4,
+                    shapes_direction=3,
+                )
+                for p, f in pairs
             )
-            for p, f in texts[:warm] + texts
-        )
 
         # Baseline: the encoder alone, on the texts each task encodes, one response at a time.
         encoder = app_encoder()
@@ -139,13 +142,15 @@ def main() -> None:
                 if time.time() > deadline or worker.poll() is not None:
                     raise SystemExit("the worker did not start")
             pending = Response.objects.filter(round=pulse_round, needs_scoring=True)
-            for response in responses[:warm]:  # the worker loads the model on its first task
-                score_response.delay(str(response.pk))
-            while pending.filter(pk__in=[r.pk for r in responses[:warm]]).exists():
+            save_answers(texts[:warm])  # the worker loads the model on its first task
+            queue_scoring(pulse_round.pk)
+            while pending.exists():
                 time.sleep(0.05)
+            responses = save_answers(texts)
             start = time.perf_counter()
-            for response in responses[warm:]:
-                score_response.delay(str(response.pk))
+            # As each answer's request does after commit: at most one task per round is queued.
+            for _ in responses:
+                queue_scoring(pulse_round.pk)
             while pending.exists():
                 time.sleep(0.02)
             end_to_end = n / (time.perf_counter() - start)

@@ -11,6 +11,11 @@ def score_response(self, response_id: str) -> int:
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
+def score_round(self, round_id: int) -> int:
+    return scoring.round_score_waiting(round_id=round_id)
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
 def summarize_round(self, round_id: int) -> None:
     scoring.round_summarize(round_id=round_id)
 

@@ -85,11 +85,11 @@ def response_submit(
         Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(answered_at=now)
         # Score within seconds when the broker is up; robust: a broker that is
         # down only delays scoring until the sweep, never fails the answer.
-        transaction.on_commit(partial(queue_scoring, response.pk), robust=True)
+        transaction.on_commit(partial(queue_scoring, pulse_round.pk), robust=True)
     return response
 
 
-def queue_scoring(response_id) -> None:
-    from purpose.tasks import score_response
+def queue_scoring(round_id: int) -> None:
+    from purpose.scoring import round_scoring_queue
 
-    score_response.delay(str(response_id))
+    round_scoring_queue(round_id=round_id)

@@ -152,6 +152,9 @@ class PulseRound(models.Model):
     reminders_queued_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     invited_count = models.PositiveIntegerField(default=0)
+    # Set when a scoring task for this round's waiting answers is queued, so a
+    # burst of answers queues one task, not one each (see purpose.scoring).
+    scoring_queued = models.BooleanField(default=False)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -250,6 +253,10 @@ class Response(models.Model):
                 & Q(shapes_direction__gte=1, shapes_direction__lte=5),
                 name="surveys_response_agree_range",
             )
+        ]
+        indexes = [
+            # Scoring looks up a round's waiting answers; most answers are scored.
+            models.Index(fields=["round"], condition=Q(needs_scoring=True), name="surveys_response_waiting"),
         ]
 
     def __str__(self) -> str:
