@@ -150,10 +150,14 @@ def team_dashboard(request, unit_id: int):
         .order_by("closes_at")
     )
     latest = summaries[-1] if summaries else None
-    # The latest round follows the organization-wide decision; older rounds
-    # show only when they alone reach the threshold.
+    # The latest and the previous round feed the org view's figures and change
+    # arrows, so they follow its organization-wide decisions (no differencing);
+    # older rounds feed no other figure and show when they reach the threshold.
     latest_visible = latest is not None and row.visible and not row.children
-    shown = [s for s in summaries[:-1] if s.respondents >= threshold] + ([latest] if latest_visible else [])
+    previous_visible = len(summaries) > 1 and row.previous_visible and not row.children
+    shown = [s for s in summaries[:-2] if s.respondents >= threshold]
+    shown += [summaries[-2]] if previous_visible else []
+    shown += [latest] if latest_visible else []
     points = [
         Point(
             s.closes_at.strftime("%d %b"),

@@ -173,3 +173,10 @@ def test_dashboard_queries_do_not_grow_with_the_organization(
     with django_assert_max_num_queries(12):
         client.get(reverse("org_dashboard"))
         client.get(reverse("org_dashboard"), {"sort": "lowest"})
+
+
+def test_a_teams_previous_round_hidden_in_the_org_view_stays_hidden_in_its_trend(login, executive, org_tree):
+    """Payouts' previous round (6 answers) is hidden beside Risk's 2: its own trend must not show it."""
+    html = login(executive).get(reverse("team_dashboard", args=[org_tree["payouts"].pk])).content.decode()
+    assert ">40<" not in html
+    assert "not enough answers" in html
