@@ -6,9 +6,9 @@ Saves N answers, queues their scoring as each answer's request does (at most one
 `score_round` task per round waiting), and times a real
 Celery worker (a separate process, one solo pool) until every answer is scored and
 stored. The baseline is the bare encoder run in this process on the same texts
-the task encodes (each answer's purpose and fit text), one response at a time as
-the task does. Prints both throughputs, the worker's peak memory, and last `ratio: X`
-(end-to-end / encoder; the target is at least 0.8).
+the task encodes (each answer's purpose and fit text), measured one response at a
+time and all in one call; the faster of the two counts. Prints the throughputs, the
+worker's peak memory, and last `ratio: X` (end to end / encoder; target at least 0.8).
 
 Uses PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/pp_bench) and
 Redis (CELERY_BROKER_URL, default redis://127.0.0.1:6379/13).
@@ -115,7 +115,13 @@ def main() -> None:
         for p, f in texts:
             encoder.encode([p])
             encoder.encode([f])
-        baseline = n / (time.perf_counter() - start)
+        one_at_a_time = n / (time.perf_counter() - start)
+        start = time.perf_counter()
+        encoder.encode([p for p, _ in texts])
+        encoder.encode([f for _, f in texts])
+        all_at_once = n / (time.perf_counter() - start)
+        # The stricter of the two: the encoder at its best on exactly these texts.
+        baseline = max(one_at_a_time, all_at_once)
 
         env = {**os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE": "", "PYTHONPATH": str(ROOT)}
         worker = subprocess.Popen(
@@ -160,10 +166,11 @@ def main() -> None:
             worker.wait(timeout=30)
         scored = Response.objects.filter(round=pulse_round, alignment__isnull=False).count()
         print(f"responses scored: {scored - warm} (+{warm} warm-up), encoder {encoder.name}")
-        print(f"encoder alone, same texts, one response at a time: {baseline:.1f} responses/s")
+        print(f"encoder alone, same texts, one response at a time: {one_at_a_time:.1f} responses/s")
+        print(f"encoder alone, same texts, all in one call:        {all_at_once:.1f} responses/s")
         print(f"end to end through Redis and a Celery worker:       {end_to_end:.1f} responses/s")
         print(f"worker peak memory (RSS): {memory:.0f} MB")
-        print(f"ratio: {end_to_end / baseline:.2f}")
+        print(f"ratio: {end_to_end / baseline:.2f}  (end to end / the faster encoder figure)")
     finally:
         PulseRound.objects.filter(unit__organization=organization).delete()
         organization.users.all().delete()

@@ -22,7 +22,7 @@ from purpose.models import PurposeStatement, RoundSummary
 
 logger = logging.getLogger(__name__)
 MAX_INTERPRETATIONS = 4
-SCORE_BATCH = 8  # larger batches pad to their longest answer; 4–8 measured best (bench/score_throughput.py)
+SCORE_BATCH = 32  # the encoder sorts these by length and runs them four at a time
 SUMMARY_DELAY = 5  # seconds
 
 
