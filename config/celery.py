@@ -13,33 +13,16 @@ app.autodiscover_tasks()
 # a few indexed queries when there is nothing to do, and each is safe to run
 # twice, so a beat that fires late or double is harmless. `expires` drops
 # ticks that queued up while no worker was running instead of running them all.
-_EVERY_MINUTE = 60.0
+_EVERY_MINUTE_TASKS = {
+    "pulses-open-due-rounds": "surveys.tasks.open_due_rounds",
+    "pulses-send-due-reminders": "surveys.tasks.send_due_reminders",
+    "pulses-close-due-rounds": "surveys.tasks.close_due_rounds",
+    "pulses-sweep-unsent-emails": "surveys.tasks.sweep_unsent_emails",
+    "alignment-sweep-unscored": "purpose.tasks.sweep_unscored",
+}
 app.conf.beat_schedule = {
-    "pulses-open-due-rounds": {
-        "task": "surveys.tasks.open_due_rounds",
-        "schedule": _EVERY_MINUTE,
-        "options": {"expires": 55},
-    },
-    "pulses-send-due-reminders": {
-        "task": "surveys.tasks.send_due_reminders",
-        "schedule": _EVERY_MINUTE,
-        "options": {"expires": 55},
-    },
-    "pulses-close-due-rounds": {
-        "task": "surveys.tasks.close_due_rounds",
-        "schedule": _EVERY_MINUTE,
-        "options": {"expires": 55},
-    },
-    "pulses-sweep-unsent-emails": {
-        "task": "surveys.tasks.sweep_unsent_emails",
-        "schedule": _EVERY_MINUTE,
-        "options": {"expires": 55},
-    },
-    "alignment-sweep-unscored": {
-        "task": "purpose.tasks.sweep_unscored",
-        "schedule": _EVERY_MINUTE,
-        "options": {"expires": 55},
-    },
+    name: {"task": task, "schedule": 60.0, "options": {"expires": 55}}
+    for name, task in _EVERY_MINUTE_TASKS.items()
 }
 
 # A request that queues work after saving must not hang when the broker is

@@ -80,40 +80,34 @@ def _open_round_filter(now: datetime) -> dict:
 
 def invitation_send(*, invitation_id: int, now: datetime | None = None, connection=None) -> bool:
     """Email the invitation unless it went out already. True when this call sent it."""
-    now = now or timezone.now()
-    # Claim first: a sort of optimistic lock, so a retried or duplicated task
-    # can't mail the same person twice for one round.
-    claimed = Invitation.objects.filter(
-        pk=invitation_id, sent_at__isnull=True, **_open_round_filter(now)
-    ).update(sent_at=now)
-    if not claimed:
-        return False
-    invitation = Invitation.objects.select_related("user", "round__unit__organization").get(pk=invitation_id)
-    try:
-        _message(invitation, reminder=False, connection=connection).send()
-    except Exception:
-        Invitation.objects.filter(pk=invitation_id, sent_at=now).update(sent_at=None)
-        raise
-    return True
+    return _claim_and_send(invitation_id, "sent_at", {}, reminder=False, now=now, connection=connection)
 
 
 def invitation_remind(*, invitation_id: int, now: datetime | None = None, connection=None) -> bool:
     """Remind a member who hasn't answered, once. True when this call sent the reminder."""
+    waiting = {"answered_at__isnull": True, "sent_at__isnull": False}
+    return _claim_and_send(
+        invitation_id, "reminded_at", waiting, reminder=True, now=now, connection=connection
+    )
+
+
+def _claim_and_send(
+    invitation_id: int, stamp: str, conditions: dict, *, reminder: bool, now: datetime | None, connection
+) -> bool:
     now = now or timezone.now()
+    # Claim first: a sort of optimistic lock, so a retried or duplicated task
+    # can't mail the same person twice for one round.
     claimed = Invitation.objects.filter(
-        pk=invitation_id,
-        reminded_at__isnull=True,
-        answered_at__isnull=True,
-        sent_at__isnull=False,
-        **_open_round_filter(now),
-    ).update(reminded_at=now)
+        pk=invitation_id, **{f"{stamp}__isnull": True}, **conditions, **_open_round_filter(now)
+    ).update(**{stamp: now})
     if not claimed:
         return False
     invitation = Invitation.objects.select_related("user", "round__unit__organization").get(pk=invitation_id)
     try:
-        _message(invitation, reminder=True, connection=connection).send()
+        _message(invitation, reminder=reminder, connection=connection).send()
     except Exception:
-        Invitation.objects.filter(pk=invitation_id, reminded_at=now).update(reminded_at=None)
+        # Release the claim so the retry (or the sweep) can send it.
+        Invitation.objects.filter(pk=invitation_id, **{stamp: now}).update(**{stamp: None})
         raise
     return True
 
