@@ -97,15 +97,3 @@ def histogram(values: Sequence[float], *, bins: int = 10, title: str = "Spread o
         f"{int(i * 100 / bins)} to {int((i + 1) * 100 / bins)}: {c}" for i, c in enumerate(counts) if c
     )
     return _svg(width, height, title, f"Answers per band of scores — {desc or 'none'}.", "".join(parts))
-
-
-def bar(value: float | None, *, label: str) -> SafeString:
-    """A single horizontal 0–100 bar with its number written beside it."""
-    if value is None:
-        return mark_safe(f'<span class="bar-empty">{escape(label)}: not shown</span>')
-    width = max(0.0, min(100.0, value))
-    return mark_safe(
-        f'<span class="hbar" role="img" aria-label="{escape(label)}: {value:.0f} of 100">'
-        f'<span class="hbar-fill" style="width:{width:.0f}%"></span></span>'
-        f'<span class="hbar-value">{value:.0f}</span>'
-    )

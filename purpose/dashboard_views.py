@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from purpose.alignment import SITUATIONS
 from purpose.charts import Point, histogram, trend_chart
 from purpose.dashboard import SORTS, org_figures, scope_root_ids, subtree_rows
-from purpose.models import PurposeStatement, RoundSummary
+from purpose.models import RoundSummary
+from purpose.services import purpose_current_many
 from teams.access import can_view_subtree, get_unit_or_404
 
 
@@ -210,15 +211,13 @@ def _situation(summary):
     )
 
 
-AGREE_LABELS = [
-    "I understand our team's purpose",
-    "I see how my work contributes to the larger organization",
-    "I take part in shaping our team's direction",
-]
-
-
 def _agree_items(summary):
-    return [(label, mean) for label, mean in zip(AGREE_LABELS, summary.agree_means or [], strict=False)]
+    from surveys.models import AGREE_FIELDS, agree_label
+
+    return [
+        (agree_label(field), mean)
+        for field, mean in zip(AGREE_FIELDS, summary.agree_means or [], strict=False)
+    ]
 
 
 @require_GET
@@ -227,7 +226,7 @@ def cascade_view(request):
     """How each unit's purpose connects to its parent's, weakest links first."""
     organization, rows, roots = _scope(request)
     in_scope = {row.id for row in subtree_rows(rows, roots)}
-    statements = _latest_statements(in_scope | {rows[uid].parent_id for uid in in_scope})
+    statements = purpose_current_many(in_scope | {rows[uid].parent_id for uid in in_scope})
     links = []
     for uid in in_scope:
         row, statement = rows[uid], statements.get(uid)
@@ -246,11 +245,3 @@ def cascade_view(request):
         key=lambda link: (link["statement"].cascade_score is None, link["statement"].cascade_score or 0)
     )
     return render(request, "dashboards/cascade.html", {"organization": organization, "links": links})
-
-
-def _latest_statements(unit_ids) -> dict:
-    """The current statement of each unit, in one query (later versions overwrite earlier ones)."""
-    return {
-        s.unit_id: s
-        for s in PurposeStatement.objects.filter(unit_id__in=unit_ids).order_by("unit_id", "version")
-    }

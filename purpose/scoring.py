@@ -118,7 +118,7 @@ def _mean(values) -> float | None:
 @transaction.atomic
 def round_summarize(*, round_id: int) -> RoundSummary:
     """Recompute a round's roll-up from its scored responses."""
-    from surveys.models import PulseRound, Response
+    from surveys.models import AGREE_FIELDS, PulseRound, Response
 
     pulse_round = PulseRound.objects.select_related("purpose_statement").get(pk=round_id)
     summary, _ = RoundSummary.objects.select_for_update().get_or_create(
@@ -165,10 +165,7 @@ def round_summarize(*, round_id: int) -> RoundSummary:
     summary.fit_parent_alignment = _mean(r["fit_parent_alignment"] for r in usable)
     summary.ideas = statement_ideas(statement)
     summary.idea_shares = _idea_shares([r["idea_hits"] or [] for r in usable], len(summary.ideas))
-    summary.agree_means = [
-        _mean(r[field] for r in responses)
-        for field in ("understands_purpose", "sees_contribution", "shapes_direction")
-    ]
+    summary.agree_means = [_mean(r[field] for r in responses) for field in AGREE_FIELDS]
     # Grouping answers costs O(n²) and only shows once the round has closed.
     summary.interpretations = (
         [

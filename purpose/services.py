@@ -21,6 +21,12 @@ def purpose_current(unit: Unit) -> PurposeStatement | None:
     return unit.purpose_versions.order_by("-version").first()
 
 
+def purpose_current_many(unit_ids) -> dict[int, PurposeStatement]:
+    """The current statement of each unit, in one query (later versions overwrite earlier ones)."""
+    statements = PurposeStatement.objects.filter(unit_id__in=unit_ids).select_related("unit")
+    return {s.unit_id: s for s in statements.order_by("unit_id", "version")}
+
+
 def purpose_update(
     *,
     unit: Unit,

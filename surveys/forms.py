@@ -1,6 +1,6 @@
 from django import forms
 
-from surveys.models import ANSWER_MAX_LENGTH, QUESTION_MAX_LENGTH, PulseSchedule, Response
+from surveys.models import ANSWER_MAX_LENGTH, QUESTION_MAX_LENGTH, PulseSchedule, Response, agree_label
 
 AGREE_CHOICES = [(value, label) for value, label in Response.Agree.choices]
 
@@ -47,9 +47,9 @@ class PulseAnswerForm(forms.Form):
         required=True,
         empty="Please say how the team's work fits into the larger organization.",
     )
-    understands_purpose = _agree("I understand our team's purpose.")
-    sees_contribution = _agree("I see how my work contributes to the larger organization.")
-    shapes_direction = _agree("I take part in shaping our team's direction.")
+    understands_purpose = _agree(agree_label("understands_purpose") + ".")
+    sees_contribution = _agree(agree_label("sees_contribution") + ".")
+    shapes_direction = _agree(agree_label("shapes_direction") + ".")
     question_for_leader = _text(
         "A question or suggestion for your leader (optional)",
         max_length=QUESTION_MAX_LENGTH,

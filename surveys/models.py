@@ -207,6 +207,10 @@ class Invitation(models.Model):
         return f"{self.user} in {self.round}"
 
 
+# The three agree-scale items, in the order members see them.
+AGREE_FIELDS = ("understands_purpose", "sees_contribution", "shapes_direction")
+
+
 class Response(models.Model):
     """A member's answers. Linked to the invitation only while the round is open."""
 
@@ -226,9 +230,15 @@ class Response(models.Model):
     )
     purpose_text = models.TextField(max_length=ANSWER_MAX_LENGTH)
     fit_text = models.TextField(max_length=ANSWER_MAX_LENGTH)
-    understands_purpose = models.PositiveSmallIntegerField(choices=Agree.choices)
-    sees_contribution = models.PositiveSmallIntegerField(choices=Agree.choices)
-    shapes_direction = models.PositiveSmallIntegerField(choices=Agree.choices)
+    understands_purpose = models.PositiveSmallIntegerField(
+        "I understand our team's purpose", choices=Agree.choices
+    )
+    sees_contribution = models.PositiveSmallIntegerField(
+        "I see how my work contributes to the larger organization", choices=Agree.choices
+    )
+    shapes_direction = models.PositiveSmallIntegerField(
+        "I take part in shaping our team's direction", choices=Agree.choices
+    )
     question_for_leader = models.TextField(max_length=QUESTION_MAX_LENGTH, blank=True)
     revision = models.PositiveIntegerField(default=1)
 
@@ -261,3 +271,7 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"Response to {self.round}"
+
+
+def agree_label(field: str) -> str:
+    return str(Response._meta.get_field(field).verbose_name)

@@ -127,11 +127,6 @@ class Unit(TreeNode):
     def get_absolute_url(self) -> str:
         return reverse("unit_detail", args=[self.pk])
 
-    def leaders(self):
-        return User.objects.filter(memberships__unit=self, memberships__role=Membership.Role.LEADER).order_by(
-            "name"
-        )
-
 
 class Membership(models.Model):
     class Role(models.TextChoices):
