@@ -20,26 +20,28 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 	@touch $(STAMP)
 
+# The embedded development mode has to be asked for (the settings refuse to
+# start without it or a production configuration); every command below gets it.
+run: export DEV_MODE := true
+# config.devserver runs the web server and the worker and stops both on Ctrl-C.
+# It exits 0 after a Ctrl-C it handled, so make reports no error for it.
 run: $(STAMP)
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py seed_demo
-	@echo ""
-	@echo "  Purpose Pulse is starting at http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"
-	@echo "  Log in as lead@demo.example, member@demo.example or exec@demo.example (password above)."
-	@echo "  Emails the app sends are printed below by the worker."
-	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	  SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(VENV)/bin/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
-	  SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(PY) -m config.devserver --port $(PORT)
 
+# check_services installs Chromium if it is missing (as root; otherwise it says
+# how) and stops at once if PostgreSQL or Redis is not reachable.
 test: $(STAMP)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 	  $(PY) -m config.check_services
+	$(VENV)/bin/lint-imports --no-cache
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
+# Style, and the layers (pyproject.toml's import contracts; docs/architecture.md).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports --no-cache
 
 # Refresh the lock after changing pyproject.toml's dependencies.
 lock:

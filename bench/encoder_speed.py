@@ -13,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from purpose.alignment import OnnxMiniLMEncoder, score_answers, split_ideas  # noqa: E402
+from alignment import OnnxMiniLMEncoder, score_answers, split_ideas  # noqa: E402
 
 STATEMENT = (
     "We help customers solve their problems on the first contact, through chat, email and phone, and we "

@@ -18,14 +18,14 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from purpose.alignment import (  # noqa: E402
+from alignment import (  # noqa: E402
     OnnxMiniLMEncoder,
     TfidfEncoder,
     calibration,  # noqa: E402
     score_answers,
     split_ideas,
 )
-from purpose.alignment.evaluation import find_sts_dir, load_sts, pairwise_accuracy, spearman  # noqa: E402
+from alignment.evaluation import find_sts_dir, load_sts, pairwise_accuracy, spearman  # noqa: E402
 
 EVAL = REPO / "tests" / "data" / "alignment_eval.tsv"
 

@@ -31,9 +31,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from purpose.alignment import OnnxMiniLMEncoder, score_answers, split_ideas  # noqa: E402
-from purpose.alignment.cache import clear_vector_cache  # noqa: E402
-from purpose.alignment.encoders import segments_as_texts  # noqa: E402
+from alignment import OnnxMiniLMEncoder, score_answers, split_ideas  # noqa: E402
+from alignment.cache import clear_vector_cache  # noqa: E402
+from alignment.encoders import segments_as_texts  # noqa: E402
 
 EVAL = REPO / "tests" / "data" / "alignment_eval.tsv"
 BLOCK = 64  # answers per interleaving block (two 32-answer calls)

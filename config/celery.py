@@ -18,7 +18,7 @@ _EVERY_MINUTE_TASKS = {
     "pulses-send-due-reminders": "surveys.tasks.send_due_reminders",
     "pulses-close-due-rounds": "surveys.tasks.close_due_rounds",
     "pulses-sweep-unsent-emails": "surveys.tasks.sweep_unsent_emails",
-    "alignment-sweep-unscored": "purpose.tasks.sweep_unscored",
+    "alignment-sweep-unscored": "insights.tasks.sweep_unscored",
 }
 app.conf.beat_schedule = {
     name: {"task": task, "schedule": 60.0, "options": {"expires": 55}}

@@ -1,7 +1,9 @@
 """Purpose Pulse settings: every value comes from the environment.
 
-With nothing set, the embedded default runs on one machine with no server:
-a SQLite file under ./data and a Celery broker on the local filesystem.
+Production needs DATABASE_URL and SECRET_KEY. DEV_MODE=true (what `make run`
+sets) asks for the embedded development mode on one machine with no server:
+a SQLite file under DATA_DIR, a Celery broker on the local filesystem, DEBUG.
+With neither, the settings refuse to load.
 """
 
 from pathlib import Path
@@ -20,22 +22,34 @@ def _fail(exc: Exception):
 
 
 try:
-    EMBEDDED = not env_str("DATABASE_URL")
-    # The embedded default is a developer's machine; production sets DATABASE_URL.
-    DEBUG = env_bool("DEBUG", default=EMBEDDED)
+    # Development mode must be asked for: a server that lost its environment
+    # must stop, not come up with DEBUG on and a key everyone can read.
+    DEV_MODE = env_bool("DEV_MODE", default=False)
+    DEBUG = env_bool("DEBUG", default=DEV_MODE)
     _secret = env_str("SECRET_KEY")
-    if not _secret:
-        if not DEBUG and not EMBEDDED:
-            raise ImproperlyConfiguredEnv("SECRET_KEY must be set when DEBUG is off (production)")
-        _secret = "django-insecure-embedded-development-key-do-not-use-in-production"
-    elif not DEBUG and (len(_secret) < 50 or _secret.startswith("django-insecure")):
-        raise ImproperlyConfiguredEnv("SECRET_KEY must be at least 50 random characters in production")
-    SECRET_KEY = _secret
+    if not DEV_MODE:
+        if not env_str("DATABASE_URL") and not _secret:
+            raise ImproperlyConfiguredEnv(
+                "No configuration: set DATABASE_URL and SECRET_KEY for production, "
+                "or DEV_MODE=true for the embedded development mode (make run does this)."
+            )
+        if not env_str("DATABASE_URL"):
+            raise ImproperlyConfiguredEnv(
+                "DATABASE_URL must be set in production (or set DEV_MODE=true for the embedded database)"
+            )
+        if not _secret:
+            raise ImproperlyConfiguredEnv("SECRET_KEY must be set in production (50+ random characters)")
+        if len(_secret) < 50 or _secret.startswith("django-insecure"):
+            raise ImproperlyConfiguredEnv("SECRET_KEY must be at least 50 random characters in production")
+    SECRET_KEY = _secret or "django-insecure-embedded-development-key-do-not-use-in-production"
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
     EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
-    SECURE = env_bool("SECURE_COOKIES", default=not DEBUG and not EMBEDDED)
+    SECURE = env_bool("SECURE_COOKIES", default=not DEBUG and not DEV_MODE)
+    # Preloading is a promise for the whole domain that takes months to undo,
+    # so it is the operator's decision, never a default.
+    HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 except ImproperlyConfiguredEnv as exc:
     _fail(exc)
 
@@ -52,6 +66,8 @@ INSTALLED_APPS = [
     "teams",
     "purpose",
     "surveys",
+    "insights",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -87,7 +103,7 @@ TEMPLATES = [
 
 def _database() -> dict:
     url = env_str("DATABASE_URL")
-    if not url:
+    if not url:  # only in DEV_MODE: production without it stopped above
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
     try:
@@ -136,13 +152,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG and not EMBEDDED
+        if not DEBUG and not DEV_MODE
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 
 # Static files are served by WhiteNoise; without collectstatic it finds them in place.
-WHITENOISE_USE_FINDERS = DEBUG or EMBEDDED
+WHITENOISE_USE_FINDERS = DEBUG or DEV_MODE
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Email: console output by default so `make run` shows what members get.
@@ -153,7 +169,7 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Purpose Pulse <pulse@localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Celery: Redis in production, a filesystem broker when nothing is configured.
+# Celery: Redis in production, a filesystem broker when none is configured.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = DATA_DIR / "celery-broker"
@@ -178,6 +194,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Alignment engine: which sentence-embedding model, and where to find it.
 ALIGNMENT_MODEL_DIR = env_str("ALIGNMENT_MODEL_DIR") or None
 ALIGNMENT_ALLOW_DOWNLOAD = env_bool("ALIGNMENT_ALLOW_DOWNLOAD", default=False)
+# "semantic" (the model; a model that can't load stops scoring loudly) or
+# "lexical" (TF-IDF word matching: approximate, and every page says so).
+ALIGNMENT_ENCODER = env_str("ALIGNMENT_ENCODER", "semantic")
+if ALIGNMENT_ENCODER not in ("semantic", "lexical"):
+    raise ImproperlyConfigured(f"ALIGNMENT_ENCODER must be semantic or lexical (got {ALIGNMENT_ENCODER!r})")
 
 # Production hardening: behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if SECURE:
@@ -187,7 +208,10 @@ if SECURE:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_PRELOAD = HSTS_PRELOAD
+    if not HSTS_PRELOAD:
+        # check --deploy warns that the site can't join the preload list: that is the point.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the container health check speaks plain HTTP

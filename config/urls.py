@@ -16,7 +16,8 @@ def healthz(request):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("", include("teams.urls")),
     path("", include("purpose.urls")),
     path("", include("surveys.urls")),
-    path("", include("teams.urls")),
+    path("", include("insights.urls")),
 ]

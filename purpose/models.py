@@ -20,11 +20,6 @@ class PurposeStatement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    # How this purpose connects to the parent unit's purpose (the engine's cascade
-    # score), recomputed when either changes; derived data, not part of the version.
-    cascade_score = models.FloatField(null=True, blank=True)
-    cascade_label = models.CharField(max_length=16, blank=True)
-    cascade_parent_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["unit", "-version"]
@@ -42,42 +37,3 @@ class PurposeStatement(models.Model):
             .order_by("-version")
             .first()
         )
-
-
-class RoundSummary(models.Model):
-    """The unit × round roll-up the dashboards read, kept current as answers are scored.
-
-    Figures describe the round's scored answers; whether they may be shown is
-    decided at read time against the organization's threshold (purpose.privacy).
-    """
-
-    round = models.OneToOneField("surveys.PulseRound", on_delete=models.CASCADE, related_name="summary")
-    unit = models.ForeignKey("teams.Unit", on_delete=models.CASCADE, related_name="round_summaries")
-    closes_at = models.DateTimeField()
-    is_final = models.BooleanField(default=False, help_text="The round has closed; figures no longer change.")
-    invited = models.PositiveIntegerField(default=0)
-    answered = models.PositiveIntegerField(default=0)
-    respondents = models.PositiveIntegerField(default=0, help_text="Answers scored and usable.")
-    alignment = models.FloatField(null=True, blank=True)
-    agreement = models.FloatField(null=True, blank=True)
-    fit_alignment = models.FloatField(null=True, blank=True)
-    fit_parent_alignment = models.FloatField(null=True, blank=True)
-    aligned_share = models.FloatField(null=True, blank=True)
-    situation = models.CharField(max_length=16, blank=True)
-    ideas = models.JSONField(default=list, blank=True)
-    idea_shares = models.JSONField(default=list, blank=True)
-    agree_means = models.JSONField(default=list, blank=True)
-    interpretations = models.JSONField(default=list, blank=True)
-    scores = models.JSONField(
-        default=list, blank=True, help_text="Sorted alignment scores, for the spread chart."
-    )
-    scored_model = models.CharField(max_length=64, blank=True)
-    approximate = models.BooleanField(default=False)
-    computed_at = models.DateTimeField(default=timezone.now)
-    stale = models.BooleanField(default=False, db_index=True, help_text="Newer scores wait to be rolled up.")
-
-    class Meta:
-        indexes = [models.Index(fields=["unit", "-closes_at"], name="purpose_summary_unit_latest")]
-
-    def __str__(self) -> str:
-        return f"{self.unit} round {self.round_id}"

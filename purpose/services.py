@@ -1,10 +1,10 @@
 """Writing purpose statements: every save is a new version plus an audit row."""
 
-from functools import partial
-
 from django.db import IntegrityError, transaction
 
 from purpose.models import PurposeStatement
+from purpose.selectors import statement_in_force
+from purpose.signals import statement_saved
 from teams.models import Unit, User
 from teams.services import audit_record
 
@@ -15,16 +15,6 @@ class StaleEdit(Exception):
     def __init__(self, current: PurposeStatement):
         super().__init__(f"version {current.version} was saved meanwhile")
         self.current = current
-
-
-def purpose_current(unit: Unit) -> PurposeStatement | None:
-    return unit.purpose_versions.order_by("-version").first()
-
-
-def purpose_current_many(unit_ids) -> dict[int, PurposeStatement]:
-    """The current statement of each unit, in one query (later versions overwrite earlier ones)."""
-    statements = PurposeStatement.objects.filter(unit_id__in=unit_ids).select_related("unit")
-    return {s.unit_id: s for s in statements.order_by("unit_id", "version")}
 
 
 def purpose_update(
@@ -45,7 +35,7 @@ def purpose_update(
     try:
         with transaction.atomic():
             Unit.objects.select_for_update().filter(pk=unit.pk).first()
-            current = purpose_current(unit)
+            current = statement_in_force(unit)
             current_version = current.version if current else 0
             if current_version != base_version:
                 raise StaleEdit(current)
@@ -64,13 +54,12 @@ def purpose_update(
                 unit=unit,
                 version=statement.version,
             )
-            transaction.on_commit(partial(_queue_cascade, unit.pk), robust=True)
+            unit_id = unit.pk
+
+            def announce() -> None:
+                statement_saved.send(sender=PurposeStatement, unit_id=unit_id)
+
+            transaction.on_commit(announce, robust=True)
             return statement
     except IntegrityError:
-        raise StaleEdit(purpose_current(unit)) from None
-
-
-def _queue_cascade(unit_id: int) -> None:
-    from purpose.tasks import refresh_cascade
-
-    refresh_cascade.delay(unit_id)
+        raise StaleEdit(statement_in_force(unit)) from None

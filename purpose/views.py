@@ -4,13 +4,20 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from purpose.alignment import split_ideas
+from alignment import split_ideas
 from purpose.diff import word_diff
 from purpose.forms import MAX_KEY_IDEAS, PurposeForm
 from purpose.models import PURPOSE_MAX_LENGTH
-from purpose.scoring import statement_ideas
-from purpose.services import StaleEdit, purpose_current, purpose_update
-from teams.access import can_edit_purpose, get_unit_or_404, require_purpose_editor
+from purpose.selectors import statement_ideas, statement_in_force, statement_versions, with_statement_in_force
+from purpose.services import StaleEdit, purpose_update
+from teams.access import (
+    can_manage_unit,
+    can_view_unit_results,
+    get_unit_or_404,
+    org_units,
+    require_unit_manager,
+)
+from teams.selectors import unit_people, units_with_people
 
 
 def _editor_context(unit, form, current, stale=None):
@@ -20,7 +27,7 @@ def _editor_context(unit, form, current, stale=None):
         "form": form,
         "current": current,
         "parent": parent,
-        "parent_purpose": purpose_current(parent) if parent else None,
+        "parent_purpose": statement_in_force(parent),
         "stale": stale,
         "max_key_ideas": MAX_KEY_IDEAS,
     }
@@ -45,8 +52,8 @@ def _suggest_ideas(request, unit, current):
 @login_required
 def purpose_edit(request, unit_id: int):
     unit = get_unit_or_404(request.user, unit_id)
-    require_purpose_editor(request.user, unit)
-    current = purpose_current(unit)
+    require_unit_manager(request.user, unit, action="edit its purpose")
+    current = statement_in_force(unit)
     template = "purpose/edit.html#editor" if request.htmx else "purpose/edit.html"
 
     if request.method == "GET":
@@ -100,7 +107,7 @@ def purpose_edit(request, unit_id: int):
 @login_required
 def purpose_history(request, unit_id: int):
     unit = get_unit_or_404(request.user, unit_id)
-    versions = list(unit.purpose_versions.select_related("author").order_by("-version"))
+    versions = list(statement_versions(unit))
     rows = []
     for index, statement in enumerate(versions):
         previous = versions[index + 1] if index + 1 < len(versions) else None
@@ -116,7 +123,7 @@ def purpose_history(request, unit_id: int):
     return render(
         request,
         "purpose/history.html",
-        {"unit": unit, "rows": rows, "can_edit": can_edit_purpose(request.user, unit)},
+        {"unit": unit, "rows": rows, "can_edit": can_manage_unit(request.user, unit)},
     )
 
 
@@ -124,7 +131,7 @@ def purpose_history(request, unit_id: int):
 @login_required
 def purpose_version(request, unit_id: int, version: int):
     unit = get_unit_or_404(request.user, unit_id)
-    statement = unit.purpose_versions.select_related("author").filter(version=version).first()
+    statement = statement_versions(unit).filter(version=version).first()
     if statement is None:
         raise Http404("No such version")
     previous = statement.previous()
@@ -137,3 +144,42 @@ def purpose_version(request, unit_id: int, version: int):
     }
     template = "purpose/version.html#diff" if request.htmx else "purpose/version.html"
     return render(request, template, context)
+
+
+def _units_listed(units):
+    return with_statement_in_force(units_with_people(units))
+
+
+@require_GET
+@login_required
+def org_chart(request):
+    roots = _units_listed(org_units(request.user).filter(parent__isnull=True))
+    return render(
+        request, "purpose/org_chart.html", {"units": roots, "organization": request.user.organization}
+    )
+
+
+@require_GET
+@login_required
+def org_chart_children(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    children = _units_listed(org_units(request.user).filter(parent=unit))
+    template = "purpose/org_chart.html#children" if request.htmx else "purpose/org_chart.html"
+    return render(request, template, {"parent_unit": unit, "units": children})
+
+
+@require_GET
+@login_required
+def unit_detail(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    context = {
+        "unit": unit,
+        "ancestors": unit.ancestors(),
+        "children": units_with_people(unit.children.all()),
+        "people": unit_people(unit),
+        "current": statement_in_force(unit),
+        "parent_purpose": statement_in_force(unit.parent_id),
+        "can_edit": can_manage_unit(request.user, unit),
+        "can_view_pulses": can_view_unit_results(request.user, unit),
+    }
+    return render(request, "purpose/unit_detail.html", context)

@@ -1,12 +1,12 @@
 """A member answers, or revises, a pulse. Saved in the request itself: nothing here needs the broker."""
 
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from surveys.models import Invitation, PulseRound, Response
+from surveys.signals import answer_saved
 
 ANSWER_FIELDS = (
     "purpose_text",
@@ -16,16 +16,6 @@ ANSWER_FIELDS = (
     "shapes_direction",
     "question_for_leader",
 )
-SCORE_FIELDS = {
-    "alignment": None,
-    "fit_alignment": None,
-    "fit_parent_alignment": None,
-    "idea_hits": None,
-    "scored_model": "",
-    "engine_version": "",
-    "scored_at": None,
-    "vector": None,
-}
 
 
 class PulseClosed(Exception):
@@ -74,22 +64,19 @@ def response_submit(
             response = Response(round=pulse_round, invitation=invitation, revision=1)
         else:
             response.revision += 1
-            for field, empty in SCORE_FIELDS.items():
-                setattr(response, field, empty)
         for field in ANSWER_FIELDS:
             setattr(response, field, answers[field])
-        # The alignment engine's periodic sweep scores whatever is marked here,
-        # so the answer never depends on the broker or the worker being up.
+        # The scoring sweep finds whatever is marked here, so the answer never
+        # depends on the broker or the worker being up.
         response.needs_scoring = True
         response.save()
         Invitation.objects.filter(pk=invitation.pk, answered_at__isnull=True).update(answered_at=now)
-        # Score within seconds when the broker is up; robust: a broker that is
+        round_id = pulse_round.pk
+
+        def announce() -> None:
+            answer_saved.send(sender=Response, round_id=round_id)
+
+        # Scored within seconds when the broker is up; robust: a broker that is
         # down only delays scoring until the sweep, never fails the answer.
-        transaction.on_commit(partial(queue_scoring, pulse_round.pk), robust=True)
+        transaction.on_commit(announce, robust=True)
     return response
-
-
-def queue_scoring(round_id: int) -> None:
-    from purpose.scoring import round_scoring_queue
-
-    round_scoring_queue(round_id=round_id)

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
@@ -34,18 +35,19 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
-def queue_invitation_emails(invitation_ids: list[int]) -> None:
-    from surveys.tasks import send_invitations  # tasks import this module
+# Tasks are named, not imported: tasks.py calls this module, so imports run one way.
+SEND_INVITATIONS = "surveys.tasks.send_invitations"
+SEND_REMINDERS = "surveys.tasks.send_reminders"
 
+
+def queue_invitation_emails(invitation_ids: list[int]) -> None:
     for chunk in _chunks(invitation_ids):
-        send_invitations.delay(chunk)
+        current_app.send_task(SEND_INVITATIONS, args=(chunk,))
 
 
 def queue_reminder_emails(invitation_ids: list[int]) -> None:
-    from surveys.tasks import send_reminders
-
     for chunk in _chunks(invitation_ids):
-        send_reminders.delay(chunk)
+        current_app.send_task(SEND_REMINDERS, args=(chunk,))
 
 
 def pulse_link(invitation: Invitation) -> str:

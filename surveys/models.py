@@ -153,7 +153,7 @@ class PulseRound(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     invited_count = models.PositiveIntegerField(default=0)
     # Set when a scoring task for this round's waiting answers is queued, so a
-    # burst of answers queues one task, not one each (see purpose.scoring).
+    # burst of answers queues one task, not one each (see insights.scoring).
     scoring_queued = models.BooleanField(default=False)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -242,18 +242,10 @@ class Response(models.Model):
     question_for_leader = models.TextField(max_length=QUESTION_MAX_LENGTH, blank=True)
     revision = models.PositiveIntegerField(default=1)
 
-    # Filled by the alignment engine.
-    alignment = models.FloatField(null=True, blank=True)
-    fit_alignment = models.FloatField(null=True, blank=True)
-    fit_parent_alignment = models.FloatField(null=True, blank=True)
-    idea_hits = models.JSONField(null=True, blank=True)
-    scored_model = models.CharField(max_length=64, blank=True)
-    engine_version = models.CharField(max_length=32, blank=True)
-    scored_at = models.DateTimeField(null=True, blank=True)
+    # Set on every save; cleared by the layer above (insights) once it has
+    # read this revision. Surveys owns the flag so that an answer never waits
+    # on the broker or the worker: a periodic sweep finds what is still set.
     needs_scoring = models.BooleanField(default=True, db_index=True)
-    # The answer's sentence embedding (float32), so round summaries compute
-    # agreement and interpretations without running the model again.
-    vector = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -6,17 +6,18 @@ claim each reminder batch and each close exactly once.
 """
 
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from purpose.models import PurposeStatement
-from purpose.services import purpose_current
+from purpose.selectors import statement_in_force
 from surveys.emails import queue_invitation_emails, queue_reminder_emails
 from surveys.models import Invitation, PulseRound, PulseSchedule, Response, new_token
-from surveys.scheduling import schedule_advance, schedule_for_unit
+from surveys.scheduling import schedule_advance
+from surveys.selectors import schedule_in_force
+from surveys.signals import round_closed
 from teams.models import Membership, Unit, User
 from teams.services import audit_record
 
@@ -70,7 +71,7 @@ def round_open(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        statement = purpose_current(unit)
+        statement = statement_in_force(unit)
         member_ids = list(_active_member_ids(unit.pk))
         if statement is None or not member_ids:
             return None
@@ -96,9 +97,12 @@ def round_open(
             ],
             batch_size=INSERT_BATCH,
         )
-        transaction.on_commit(
-            partial(queue_invitation_emails, [invitation.pk for invitation in invitations]), robust=True
-        )
+        invitation_ids = [invitation.pk for invitation in invitations]
+
+        def queue_emails() -> None:
+            queue_invitation_emails(invitation_ids)
+
+        transaction.on_commit(queue_emails, robust=True)
     return pulse_round
 
 
@@ -147,7 +151,7 @@ def round_send_now(*, unit: Unit, acting_user: User, now: datetime | None = None
     blockers = round_blockers(unit)
     if blockers:
         raise RoundBlocked(" ".join(blockers))
-    schedule = schedule_for_unit(unit)
+    schedule = schedule_in_force(unit)
     open_days = schedule.open_days if schedule else DEFAULT_OPEN_DAYS
     remind_days = schedule.remind_after_days if schedule else DEFAULT_REMIND_AFTER_DAYS
     with transaction.atomic():
@@ -183,17 +187,12 @@ def round_close(*, round_id: int, now: datetime | None = None) -> bool:
         if not closed:
             return False  # already closed by another run
         Response.objects.filter(round_id=round_id).update(invitation=None)
-        # Scoring happens seconds after an answer; its time would point back to
-        # the invitation's answer time, so it is blurred to the close.
-        Response.objects.filter(round_id=round_id, scored_at__isnull=False).update(scored_at=now)
-        transaction.on_commit(partial(queue_final_summary, round_id), robust=True)
+
+        def announce() -> None:
+            round_closed.send(sender=PulseRound, round_id=round_id)
+
+        transaction.on_commit(announce, robust=True)
     return True
-
-
-def queue_final_summary(round_id: int) -> None:
-    from purpose.tasks import summarize_round
-
-    summarize_round.delay(round_id)
 
 
 def rounds_close_due(*, now: datetime | None = None) -> int:
@@ -229,6 +228,10 @@ def rounds_remind_due(*, now: datetime | None = None) -> int:
                 continue
             ids = list(_reminder_candidates(round_id).values_list("pk", flat=True))
             _reminder_candidates(round_id).update(queued_at=now)
-            transaction.on_commit(partial(queue_reminder_emails, ids), robust=True)
+
+            def queue_emails(ids=ids) -> None:
+                queue_reminder_emails(ids)
+
+            transaction.on_commit(queue_emails, robust=True)
             queued += len(ids)
     return queued

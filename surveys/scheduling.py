@@ -61,20 +61,6 @@ def next_slot(schedule: PulseSchedule, *, after: datetime, zone: ZoneInfo) -> da
     raise ValueError(f"No slot within {_SEARCH_DAYS} days for {schedule!r}")  # unreachable for valid data
 
 
-def schedule_for_unit(unit: Unit) -> PulseSchedule | None:
-    """One rule: the unit's own schedule, else its organization's default."""
-    own = PulseSchedule.objects.filter(unit=unit).first()
-    if own is not None:
-        return own
-    return PulseSchedule.objects.filter(organization_id=unit.organization_id, unit__isnull=True).first()
-
-
-def schedule_next_pulse_at(schedule: PulseSchedule | None) -> datetime | None:
-    if schedule is None or not schedule.is_active:
-        return None
-    return schedule.next_slot_at
-
-
 @transaction.atomic
 def schedule_save(
     *, schedule: PulseSchedule, acting_user: User | None, now: datetime | None = None

@@ -49,6 +49,28 @@ def open_invitations_for_user(user: User, *, now: datetime | None = None) -> Que
     )
 
 
+def schedule_in_force(unit: Unit) -> PulseSchedule | None:
+    """One rule: the unit's own schedule, else its organization's default (None without either)."""
+    return schedules_in_force([unit]).get(unit.pk)
+
+
+def schedules_in_force(units: list[Unit]) -> dict[int, PulseSchedule]:
+    """The schedule each unit follows, in one query."""
+    ids = [unit.pk for unit in units]
+    org_ids = {unit.organization_id for unit in units}
+    schedules = PulseSchedule.objects.filter(
+        Q(unit_id__in=ids) | Q(organization_id__in=org_ids, unit__isnull=True)
+    ).select_related("organization")
+    own = {s.unit_id: s for s in schedules if s.unit_id}
+    defaults = {s.organization_id: s for s in schedules if not s.unit_id}
+    in_force = {}
+    for unit in units:
+        schedule = own.get(unit.pk) or defaults.get(unit.organization_id)
+        if schedule is not None:
+            in_force[unit.pk] = schedule
+    return in_force
+
+
 def open_round(unit: Unit) -> PulseRound | None:
     return PulseRound.objects.filter(unit=unit, status=PulseRound.Status.OPEN).first()
 
@@ -89,16 +111,11 @@ def pulse_overview(units: list[Unit], *, now: datetime | None = None) -> dict[in
             answered=Count("invitations", filter=Q(invitations__answered_at__isnull=False))
         )
     }
-    org_ids = {unit.organization_id for unit in units}
-    organizations = Organization.objects.in_bulk(org_ids)
-    schedules = PulseSchedule.objects.filter(
-        Q(unit_id__in=ids) | Q(organization_id__in=org_ids, unit__isnull=True)
-    )
-    own = {s.unit_id: s for s in schedules if s.unit_id}
-    defaults = {s.organization_id: s for s in schedules if not s.unit_id}
+    organizations = Organization.objects.in_bulk({unit.organization_id for unit in units})
+    schedules = schedules_in_force(units)
     overview = {}
     for unit in units:
-        schedule = own.get(unit.pk) or defaults.get(unit.organization_id)
+        schedule = schedules.get(unit.pk)
         current = rounds.get(unit.pk)
         overview[unit.pk] = {
             "round": current,

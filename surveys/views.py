@@ -5,14 +5,18 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from surveys.access import can_manage_pulses, require_pulse_manager, require_pulse_viewer
 from surveys.answering import PulseClosed, StaleAnswer, response_for, response_submit
 from surveys.forms import PulseAnswerForm, ScheduleForm
 from surveys.models import Invitation, PulseSchedule
 from surveys.rounds import RoundBlocked, round_blockers, round_send_now
 from surveys.scheduling import schedule_save, schedule_use_default
-from surveys.selectors import open_round, past_rounds, round_rate
-from teams.access import get_unit_or_404
+from surveys.selectors import open_round, past_rounds, round_rate, schedule_in_force
+from teams.access import (
+    can_manage_unit,
+    get_unit_or_404,
+    require_unit_manager,
+    require_unit_results_viewer,
+)
 
 # --- Members: the personal link -------------------------------------------------
 
@@ -99,34 +103,27 @@ def pulse_answer(request, token: str):
 # --- Leaders: schedule, live rate, past rounds ---------------------------------------
 
 
-def _schedule_instance(unit) -> PulseSchedule:
+def _schedule_to_edit(unit, in_force: PulseSchedule | None) -> PulseSchedule:
     """The unit's own schedule, or a new one starting from the organization default."""
-    own = PulseSchedule.objects.filter(unit=unit).first()
-    if own is not None:
-        return own
-    default = PulseSchedule.objects.filter(organization_id=unit.organization_id, unit__isnull=True).first()
+    if in_force is not None and in_force.unit_id == unit.pk:
+        return in_force
     schedule = PulseSchedule(organization=unit.organization, unit=unit)
-    if default is not None:
+    if in_force is not None:
         for field in ScheduleForm.Meta.fields:
-            setattr(schedule, field, getattr(default, field))
+            setattr(schedule, field, getattr(in_force, field))
     return schedule
 
 
 def _pulses_context(request, unit, *, form=None, **extra) -> dict:
-    schedule = _schedule_instance(unit)
-    default = None
-    if schedule.pk is None:
-        default = PulseSchedule.objects.filter(
-            organization_id=unit.organization_id, unit__isnull=True
-        ).first()
+    in_force = schedule_in_force(unit)
     current = open_round(unit)
     return {
         "unit": unit,
         "time_zone": unit.organization.time_zone,
-        "can_manage": can_manage_pulses(request.user, unit),
-        "schedule": schedule if schedule.pk else default,
-        "own_schedule": schedule.pk is not None,
-        "form": form or ScheduleForm(instance=schedule),
+        "can_manage": can_manage_unit(request.user, unit),
+        "schedule": in_force,
+        "own_schedule": in_force is not None and in_force.unit_id == unit.pk,
+        "form": form or ScheduleForm(instance=_schedule_to_edit(unit, in_force)),
         "blockers": round_blockers(unit),
         "current": current,
         "rate": round_rate(current) if current else None,
@@ -139,7 +136,7 @@ def _pulses_context(request, unit, *, form=None, **extra) -> dict:
 @login_required
 def unit_pulses(request, unit_id: int):
     unit = get_unit_or_404(request.user, unit_id)
-    require_pulse_viewer(request.user, unit)
+    require_unit_results_viewer(request.user, unit, what="its pulses")
     return render(request, "surveys/unit_pulses.html", _pulses_context(request, unit))
 
 
@@ -148,7 +145,7 @@ def unit_pulses(request, unit_id: int):
 def unit_pulse_live(request, unit_id: int):
     """The open round's counts, polled by the page while it is open."""
     unit = get_unit_or_404(request.user, unit_id)
-    require_pulse_viewer(request.user, unit)
+    require_unit_results_viewer(request.user, unit, what="its pulses")
     if not request.htmx:
         return redirect("unit_pulses", unit_id=unit.pk)
     return render(request, "surveys/unit_pulses.html#live", _pulses_context(request, unit))
@@ -158,13 +155,13 @@ def unit_pulse_live(request, unit_id: int):
 @login_required
 def unit_schedule(request, unit_id: int):
     unit = get_unit_or_404(request.user, unit_id)
-    require_pulse_manager(request.user, unit)
+    require_unit_manager(request.user, unit, action="change its pulses")
     template = "surveys/unit_pulses.html#schedule" if request.htmx else "surveys/unit_pulses.html"
     if "use_default" in request.POST:
         schedule_use_default(unit=unit, acting_user=request.user)
         note = "This team now follows the organization's default schedule."
     else:
-        form = ScheduleForm(request.POST, instance=_schedule_instance(unit))
+        form = ScheduleForm(request.POST, instance=_schedule_to_edit(unit, schedule_in_force(unit)))
         if not form.is_valid():
             return render(request, template, _pulses_context(request, unit, form=form), status=422)
         schedule_save(schedule=form.save(commit=False), acting_user=request.user)
@@ -179,7 +176,7 @@ def unit_schedule(request, unit_id: int):
 @login_required
 def unit_pulse_send_now(request, unit_id: int):
     unit = get_unit_or_404(request.user, unit_id)
-    require_pulse_manager(request.user, unit)
+    require_unit_manager(request.user, unit, action="change its pulses")
     template = "surveys/unit_pulses.html#live" if request.htmx else "surveys/unit_pulses.html"
     try:
         pulse_round = round_send_now(unit=unit, acting_user=request.user)

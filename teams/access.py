@@ -26,15 +26,17 @@ def is_leader_of(user: User, unit: Unit) -> bool:
     return Membership.objects.filter(user=user, unit=unit, role=Membership.Role.LEADER).exists()
 
 
-def can_edit_purpose(user: User, unit: Unit) -> bool:
+def can_manage_unit(user: User, unit: Unit) -> bool:
+    """The unit's leaders and organization admins: they write its purpose and run its pulses."""
     if user.organization_id != unit.organization_id:
         return False
     return user.is_org_admin or is_leader_of(user, unit)
 
 
-def require_purpose_editor(user: User, unit: Unit) -> None:
-    if not can_edit_purpose(user, unit):
-        raise PermissionDenied("Only the unit's leaders and organization admins can edit its purpose.")
+def require_unit_manager(user: User, unit: Unit, *, action: str) -> None:
+    """`action` completes "Only the unit's leaders and organization admins can …"."""
+    if not can_manage_unit(user, unit):
+        raise PermissionDenied(f"Only the unit's leaders and organization admins can {action}.")
 
 
 def led_unit_ids(user: User) -> set[int]:
@@ -54,3 +56,13 @@ def can_view_subtree(user: User, unit: Unit) -> bool:
         return False
     ancestor_ids = set(unit.ancestors(include_self=True).values_list("pk", flat=True))
     return bool(led & ancestor_ids)
+
+
+def can_view_unit_results(user: User, unit: Unit) -> bool:
+    """Who reads a unit's pulses and results: its managers, leaders above it and executives."""
+    return can_manage_unit(user, unit) or can_view_subtree(user, unit)
+
+
+def require_unit_results_viewer(user: User, unit: Unit, *, what: str) -> None:
+    if not can_view_unit_results(user, unit):
+        raise PermissionDenied(f"Only the unit's leaders, the leaders above it and executives see {what}.")

@@ -3,7 +3,6 @@
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from purpose.models import PurposeStatement
 from teams.models import Membership, Unit, User
 
 
@@ -21,15 +20,12 @@ def _count_subquery(model, group_field: str, **filters):
     )
 
 
-def units_with_summary(units):
-    """Annotate units with member and child counts, current purpose, and leaders."""
-    latest = PurposeStatement.objects.filter(unit=OuterRef("pk")).order_by("-version")
+def units_with_people(units):
+    """Annotate units with member and child counts, and prefetch their leaders."""
     leaders = Membership.objects.filter(role=Membership.Role.LEADER).select_related("user")
     return units.annotate(
         member_count=_count_subquery(Membership, "unit_id", unit=OuterRef("pk"), role=Membership.Role.MEMBER),
         child_count=_count_subquery(Unit, "parent_id", parent=OuterRef("pk")),
-        current_purpose=Subquery(latest.values("purpose")[:1]),
-        current_version=Subquery(latest.values("version")[:1]),
     ).prefetch_related(Prefetch("memberships", queryset=leaders, to_attr="leader_memberships"))
 
 

@@ -1,8 +1,12 @@
 """One place for test data. The fixed cast lives in conftest.py."""
 
+from datetime import timedelta
+
 import factory
 
+from insights.models import RoundSummary
 from purpose.models import PurposeStatement
+from surveys.models import PulseRound
 from teams.models import Membership, Organization, Unit, User
 
 PASSWORD = "a-Test-password-1"
@@ -73,11 +77,6 @@ def closed_round_with_summary(
     **summary_fields,
 ):
     """A closed pulse of `unit` with its roll-up, as the scoring pipeline leaves it."""
-    from datetime import timedelta
-
-    from purpose.models import RoundSummary
-    from surveys.models import PulseRound
-
     statement = (
         statement or unit.purpose_versions.order_by("-version").first() or PurposeStatementFactory(unit=unit)
     )

@@ -17,10 +17,10 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from purpose.alignment import OnnxMiniLMEncoder, TfidfEncoder  # noqa: E402
-from purpose.alignment.evaluation import load_sts  # noqa: E402
+from alignment import OnnxMiniLMEncoder, TfidfEncoder  # noqa: E402
+from alignment.evaluation import load_sts  # noqa: E402
 
-STS_DIR = REPO.parent / "shared" / "data" / "stsbenchmark"
+STS_DIR = REPO / "tests" / "data" / "stsbenchmark"
 EVAL_TSV = REPO / "tests" / "data" / "alignment_eval.tsv"
 
 
@@ -41,7 +41,9 @@ def lexical() -> TfidfEncoder:
 def sts_test():
     path = STS_DIR / "sts-test.csv"
     if not path.is_file():
-        pytest.fail(f"STS Benchmark test split missing at {path} (expected shared/ beside the repo)")
+        pytest.fail(
+            f"STS Benchmark test split missing at {path} (a copy of the STS Benchmark is kept in the repository)"
+        )
     return load_sts(path)
 
 

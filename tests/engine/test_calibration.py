@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from purpose.alignment import calibration
-from purpose.alignment.evaluation import spearman
+from alignment import calibration
+from alignment.evaluation import spearman
 
 GRID = np.linspace(-1, 1, 4001)
 

@@ -1,6 +1,6 @@
 """Cascade: a unit's purpose against its parent's."""
 
-from purpose.alignment import cascade_label, cascade_score
+from alignment import cascade_label, cascade_score
 
 PARENT = "We help small businesses get paid, manage their money and grow."
 

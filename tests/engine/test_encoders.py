@@ -1,13 +1,11 @@
-"""Encoders: the right model, found offline, and a fallback without it."""
-
-import logging
+"""Encoders: the right model, found offline; without it, a loud error, never a silent fallback."""
 
 import numpy as np
 import pytest
 
-from purpose.alignment import encoders, get_encoder, hub
-from purpose.alignment.encoders import INT8_NAME, ModelNotFound, OnnxMiniLMEncoder
-from purpose.alignment.lexical import TfidfEncoder
+from alignment import encoders, get_encoder, hub
+from alignment.encoders import INT8_NAME, ModelNotFound, OnnxMiniLMEncoder
+from alignment.lexical import TfidfEncoder
 
 PIN_SENTENCES = [
     "A man is playing a guitar.",
@@ -90,15 +88,22 @@ def test_corrupted_shipped_file_is_refused(monkeypatch):
         OnnxMiniLMEncoder()
 
 
-def test_bogus_path_falls_back_to_tfidf(caplog, monkeypatch):
-    """Without a model the app keeps working, approximately, and says so."""
+def test_a_model_that_cannot_load_stops_loudly_instead_of_falling_back(monkeypatch):
+    """No silent switch to word matching: the error names what is missing."""
     monkeypatch.setattr(hub, "download", lambda: pytest.fail("must not download"))
     encoders.clear_encoder_cache()
-    with caplog.at_level(logging.WARNING):
-        enc = get_encoder(model_dir="/nonexistent/model/dir")
+    with pytest.raises(ModelNotFound, match="no ONNX model at /nonexistent/model/dir"):
+        get_encoder(model_dir="/nonexistent/model/dir")
+    encoders.clear_encoder_cache()
+
+
+def test_the_lexical_encoder_only_by_name():
+    encoders.clear_encoder_cache()
+    enc = get_encoder(model_dir="/nonexistent", kind="lexical")
     assert isinstance(enc, TfidfEncoder) and enc.approximate
-    assert "TF-IDF" in caplog.text
-    assert get_encoder(model_dir="/nonexistent/model/dir") is enc  # cached
+    assert get_encoder(model_dir="/nonexistent", kind="lexical") is enc  # cached
+    with pytest.raises(ValueError, match="unknown encoder kind"):
+        get_encoder(kind="tfidf")
     encoders.clear_encoder_cache()
 
 
@@ -107,10 +112,12 @@ def test_download_needs_explicit_permission(monkeypatch):
     monkeypatch.delenv(encoders.DOWNLOAD_ENV, raising=False)
     monkeypatch.setattr(hub, "download", lambda: calls.append(1) or (_ for _ in ()).throw(OSError("offline")))
     encoders.clear_encoder_cache()
-    get_encoder(model_dir="/nonexistent")
+    with pytest.raises(ModelNotFound):
+        get_encoder(model_dir="/nonexistent")
     assert calls == []
     monkeypatch.setenv(encoders.DOWNLOAD_ENV, "1")
-    assert isinstance(get_encoder(model_dir="/nonexistent"), TfidfEncoder)
+    with pytest.raises(ModelNotFound, match="download failed: offline"):
+        get_encoder(model_dir="/nonexistent")
     assert calls == [1]
     encoders.clear_encoder_cache()
 

@@ -1,6 +1,6 @@
 """Key ideas: splitting a statement, and detecting ideas by meaning."""
 
-from purpose.alignment import score_answer, split_ideas
+from alignment import score_answer, split_ideas
 
 PAYMENTS = (
     "We make sure merchants get paid quickly and reliably, by running a payments platform that "

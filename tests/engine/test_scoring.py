@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from purpose.alignment import ENGINE_VERSION, score_answer, score_answers, score_fit, split_ideas
-from purpose.alignment.evaluation import pairwise_accuracy, spearman
+from alignment import ENGINE_VERSION, score_answer, score_answers, score_fit, split_ideas
+from alignment.evaluation import pairwise_accuracy, spearman
 
 SUPPORT = (
     "We help customers solve their problems on the first contact, through chat, email and phone, and we "

@@ -4,10 +4,10 @@ and the statement/idea cache."""
 import numpy as np
 import pytest
 
-from purpose.alignment import score_answers, split_ideas
-from purpose.alignment.cache import VectorCache, clear_vector_cache
-from purpose.alignment.encoders import encode_with_segments, segments_as_texts
-from purpose.alignment.ideas import answer_segment_spans, answer_segments
+from alignment import score_answers, split_ideas
+from alignment.cache import VectorCache, clear_vector_cache
+from alignment.encoders import encode_with_segments, segments_as_texts
+from alignment.ideas import answer_segment_spans, answer_segments
 
 SUPPORT = (
     "We help customers solve their problems on the first contact, through chat, email and phone, and we "

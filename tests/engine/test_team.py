@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from purpose.alignment import (
+from alignment import (
     SITUATIONS,
     agreement,
     aligned_share,

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from purpose.alignment import split_ideas
+from alignment import split_ideas
 from purpose.forms import KEY_IDEA_MAX_LENGTH, MAX_KEY_IDEAS
 from purpose.models import PurposeStatement
 from tests.factories import PurposeStatementFactory

@@ -1,8 +1,10 @@
 from datetime import datetime, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from surveys.emails import SEND_INVITATIONS, SEND_REMINDERS
 from surveys.models import Invitation, PulseRound, PulseSchedule
 from surveys.rounds import round_open
 from teams.models import Membership
@@ -83,3 +85,23 @@ def answers(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+@pytest.fixture
+def queued():
+    """What opening, reminding and the sweep put on the queue (the broker itself is for test_worker).
+
+    `queued.invitations` and `queued.reminders` are called once per queued chunk of invitation ids.
+    """
+    spies = mock.Mock()
+    by_name = {SEND_INVITATIONS: spies.invitations, SEND_REMINDERS: spies.reminders}
+
+    def send_task(name, args=(), **options):
+        by_name[name](*args)
+
+    with mock.patch("surveys.emails.current_app.send_task", side_effect=send_task):
+        yield spies
+
+
+def queued_ids(spy) -> list[int]:
+    return [i for call in spy.call_args_list for i in call.args[0]]

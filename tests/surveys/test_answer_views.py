@@ -132,7 +132,7 @@ def test_htmx_gets_only_the_fragment(client, invitation, statement):
 
 def test_a_member_may_revise_until_close_keeping_one_response(client, invitation, t0):
     client.post(url(invitation), form_data())
-    Response.objects.update(alignment=0.5, scored_model="m", needs_scoring=False)
+    Response.objects.update(needs_scoring=False)  # as if scored
     edit = client.get(url(invitation, edit=1)).content.decode()
     assert "We help shops take card payments without fuss." in edit and 'name="revision" value="1"' in edit
     assert (
@@ -142,7 +142,7 @@ def test_a_member_may_revise_until_close_keeping_one_response(client, invitation
     saved = Response.objects.get()
     assert saved.purpose_text == "We keep shops paid." and saved.revision == 2
     # A revision is scored afresh.
-    assert saved.alignment is None and saved.scored_model == "" and saved.needs_scoring is True
+    assert saved.needs_scoring is True
 
 
 def test_a_double_submit_saves_once(client, invitation):

@@ -45,13 +45,12 @@ def test_a_failed_send_releases_its_claim_for_the_retry(invitation, t0):
     assert len(mail.outbox) == 1
 
 
-def test_a_worker_killed_after_claiming_never_sends_twice(pulse_round, invitation, t0):
+def test_a_worker_killed_after_claiming_never_sends_twice(pulse_round, invitation, t0, queued):
     """Claimed then killed before sending: the retry and the sweep both leave it alone."""
     Invitation.objects.filter(round=pulse_round).update(sent_at=t0)  # every claim taken
-    with mock.patch("surveys.tasks.send_invitations.delay") as queued:
-        assert emails_sweep(now=t0 + timedelta(hours=1)) == 0
+    assert emails_sweep(now=t0 + timedelta(hours=1)) == 0
     assert invitation_send(invitation_id=invitation.pk, now=t0 + timedelta(minutes=1)) is False
-    assert queued.call_count == 0
+    assert queued.invitations.call_count == 0
     assert mail.outbox == []
 
 
@@ -113,15 +112,6 @@ def test_a_failed_reminder_releases_its_claim(pulse_round, members, t0):
             invitation_remind(invitation_id=other.pk, now=t0 + timedelta(days=2))
     other.refresh_from_db()
     assert other.reminded_at is None
-
-
-@pytest.fixture
-def queued():
-    with (
-        mock.patch("surveys.tasks.send_invitations.delay") as invitations,
-        mock.patch("surveys.tasks.send_reminders.delay") as reminders,
-    ):
-        yield mock.Mock(invitations=invitations, reminders=reminders)
 
 
 def test_the_sweep_requeues_emails_lost_with_the_broker(pulse_round, members, t0, queued):

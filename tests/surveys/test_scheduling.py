@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from surveys.models import PulseSchedule
-from surveys.scheduling import next_slot, schedule_advance, schedule_for_unit, schedule_save
+from surveys.scheduling import next_slot, schedule_advance, schedule_save
+from surveys.selectors import schedule_in_force
 from tests.factories import OrganizationFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,14 +88,14 @@ def test_monthly_and_quarterly():
 
 def test_unit_schedule_wins_over_the_organization_default(team):
     default = schedule_save(schedule=PulseSchedule(organization=team.organization), acting_user=None)
-    assert schedule_for_unit(team) == default
+    assert schedule_in_force(team) == default
     own = schedule_save(schedule=PulseSchedule(organization=team.organization, unit=team), acting_user=None)
-    assert schedule_for_unit(team) == own
-    assert schedule_for_unit(UnitFactory(organization=team.organization)) == default
+    assert schedule_in_force(team) == own
+    assert schedule_in_force(UnitFactory(organization=team.organization)) == default
 
 
 def test_no_schedule_at_all(team):
-    assert schedule_for_unit(team) is None
+    assert schedule_in_force(team) is None
 
 
 def test_one_default_per_organization(org):

@@ -2,7 +2,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from insights.models import RoundSummary
 from purpose.models import PurposeStatement
+from surveys.models import Response
 from teams.models import AuditEvent, Membership, Organization, Unit, User
 from teams.services import membership_add, membership_remove
 from tests.factories import UserFactory
@@ -14,9 +16,6 @@ def test_seed_demo_builds_a_realistic_organization_once(capsys):
     call_command("seed_demo", "--password", "demo-pass-123")
     out = capsys.readouterr().out
     assert "demo-pass-123" in out and "exec@demo.example" in out
-    from purpose.models import RoundSummary
-    from surveys.models import Response
-
     counts = (
         Unit.objects.count(),
         User.objects.count(),

@@ -1,0 +1,301 @@
+"""Team-level readings: agreement between members, the situation it puts
+the team in, which ideas the team names, and the interpretations (clusters)
+of the purpose found among the answers.
+
+Everything takes vectors already computed by ``score_answers`` (or texts
+plus an encoder), so a dashboard never re-runs the model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import calibration
+from .encoders import Encoder
+from .scoring import AnswerScore
+
+# Thresholds on the calibrated 0–100 scale, set from 52 synthetic teams
+# built from tests/data/alignment_eval.tsv (tests/engine/test_team.py
+# rebuilds them). MiniLM rates faithful paraphrases of a purpose ~45–60,
+# so the cut-offs are lower than "50 = half alike" intuition suggests:
+# teams of faithful answers: alignment index 36–54, agreement 24–51;
+# answering with another team's purpose: alignment 8–24, agreement 24–51;
+# half faithful / half unrelated: alignment 22–32, agreement 10–23;
+# unrelated or vague answers: alignment 9–25, agreement 13–26.
+ALIGNED_MIN = 38.0  # alignment index at or above: the team gets the purpose
+AGREEMENT_MIN = 30.0  # agreement at or above: members share one purpose
+SPLIT_MIN = 26.0  # alignment index at or above with low agreement: split
+ALIGNED_ANSWER = 40.0  # one answer at or above counts as "gets it"
+SPLIT_SHARE = 0.15  # at least this share of members get it: split, not no_shared
+ALL_SHARE = 0.8  # this share or more get it: aligned even with diverse wording
+
+
+def _vectors(answers: Sequence[str] | np.ndarray, encoder: Encoder) -> np.ndarray:
+    if isinstance(answers, np.ndarray):
+        return answers.astype(np.float32, copy=False)
+    return encoder.encode(list(answers))
+
+
+def agreement(answers: Sequence[str] | np.ndarray, encoder: Encoder) -> float | None:
+    """Mean pairwise calibrated similarity between members' answers, 0–100.
+
+    ``answers`` are texts or their vectors (rows of zeros, i.e. blank
+    answers, are left out). None with fewer than two usable answers.
+    """
+    vecs = _vectors(answers, encoder)
+    if vecs.ndim != 2:
+        return None
+    vecs = vecs[np.linalg.norm(vecs, axis=1) > 0]
+    n = len(vecs)
+    if n < 2:
+        return None
+    sims = vecs @ vecs.T
+    iu = np.triu_indices(n, k=1)
+    scores = calibration.for_encoder(encoder.name).score(sims[iu])
+    return round(float(scores.mean()), 2)
+
+
+def _alignments(scores: Sequence[AnswerScore | float | None]) -> list[float]:
+    """Usable alignments from scores or from stored numbers (the app keeps only the numbers)."""
+    vals = (s if s is None or isinstance(s, int | float) else s.alignment for s in scores)
+    return [float(v) for v in vals if v is not None]
+
+
+def alignment_index(scores: Sequence[AnswerScore | float | None]) -> float | None:
+    """Mean alignment of the usable answers (None if there are none)."""
+    vals = _alignments(scores)
+    return round(float(np.mean(vals)), 2) if vals else None
+
+
+def aligned_share(
+    scores: Sequence[AnswerScore | float | None], threshold: float = ALIGNED_ANSWER
+) -> float | None:
+    vals = _alignments(scores)
+    return sum(v >= threshold for v in vals) / len(vals) if vals else None
+
+
+@dataclass(frozen=True)
+class Situation:
+    code: str  # aligned | shared_other | split | no_shared
+    title: str
+    explanation: str
+    action: str
+
+
+SITUATIONS = {
+    "aligned": Situation(
+        "aligned",
+        "The team tells your purpose back in its own words",
+        "Answers are close to your statement and to each other.",
+        "Keep the purpose visible; ask the team what it would change in the next revision.",
+    ),
+    "shared_other": Situation(
+        "shared_other",
+        "The team shares a purpose, but not the one you wrote",
+        "Members agree with each other more than with your statement: they have a common view of why the "
+        "team exists that differs from yours.",
+        "Listen before you repeat: read the representative answers, ask the team why they see it that way, "
+        "and decide together whether the statement or the work should change.",
+    ),
+    "split": Situation(
+        "split",
+        "Some members get it, others don't",
+        "A part of the team describes your purpose well while others describe something else, so the team "
+        "does not agree with itself.",
+        "Pair people across the groups, walk through the ideas fewest members named, and check that new "
+        "joiners hear the purpose from you.",
+    ),
+    "no_shared": Situation(
+        "no_shared",
+        "There is no shared purpose yet",
+        "Answers are far from your statement and from each other: each member describes the team differently.",
+        "Run a short session where the team writes the purpose with you; repeat it in planning and reviews.",
+    ),
+}
+
+
+def situation(
+    alignment_index: float | None,
+    agreement: float | None,
+    aligned_share: float | None = None,
+) -> Situation:
+    """Which of the four situations the team is in (thresholds above).
+
+    aligned: alignment ≥ ALIGNED_MIN and (agreement ≥ AGREEMENT_MIN or at
+      least ALL_SHARE of members individually aligned).
+    shared_other: otherwise, agreement ≥ AGREEMENT_MIN (members agree with
+      each other, not with the leader).
+    split: low agreement, but a real part of the team gets it
+      (aligned_share ≥ SPLIT_SHARE when given, else alignment ≥ SPLIT_MIN).
+    no_shared: low agreement and (almost) nobody gets it.
+    Without agreement (fewer than two answers) alignment alone decides
+    between aligned and no_shared.
+    """
+    a = alignment_index if alignment_index is not None else 0.0
+    if agreement is None:
+        return SITUATIONS["aligned" if a >= ALIGNED_MIN else "no_shared"]
+    everyone = aligned_share is not None and aligned_share >= ALL_SHARE
+    if a >= ALIGNED_MIN and (agreement >= AGREEMENT_MIN or everyone):
+        return SITUATIONS["aligned"]
+    if agreement >= AGREEMENT_MIN:
+        return SITUATIONS["shared_other"]
+    if aligned_share is not None:
+        some_get_it = aligned_share >= SPLIT_SHARE
+    else:
+        some_get_it = a >= SPLIT_MIN
+    return SITUATIONS["split" if some_get_it or a >= ALIGNED_MIN else "no_shared"]
+
+
+def idea_shares(scores: Sequence[AnswerScore | Sequence[bool]], n_ideas: int | None = None) -> list[float]:
+    """For each idea, the share of usable answers that name it (0–1).
+
+    ``scores`` are AnswerScores (blank answers left out) or, as the app
+    stores them, each answer's list of idea hits; hit lists of another
+    length (scored against other ideas) are left out.
+    """
+    hits = [
+        s.ideas_named if isinstance(s, AnswerScore) else list(s)
+        for s in scores
+        if not isinstance(s, AnswerScore) or (s.alignment is not None and s.ideas_named)
+    ]
+    k = n_ideas if n_ideas is not None else (len(hits[0]) if hits else 0)
+    rows = [h for h in hits if len(h) == k]
+    if not rows or not k:
+        return [0.0] * k if n_ideas is not None else []
+    return [round(sum(bool(row[i]) for row in rows) / len(rows), 4) for i in range(k)]
+
+
+@dataclass(frozen=True)
+class TeamReading:
+    """What the engine reads from one team's answers to one round."""
+
+    respondents: int  # usable answers
+    alignment: float | None  # alignment index, 0–100
+    agreement: float | None  # 0–100, None with fewer than two answers
+    aligned_share: float | None
+    situation: Situation | None
+    idea_shares: list[float]
+
+
+def read_team(
+    alignments: Sequence[float | None],
+    vectors: np.ndarray,
+    idea_hits: Sequence[Sequence[bool]],
+    n_ideas: int,
+    encoder: Encoder,
+) -> TeamReading:
+    """The team's reading from its answers' scores, as stored: the one path the
+    product (round summaries) and ``compare --teams`` both take."""
+    usable = [i for i, a in enumerate(alignments) if a is not None]
+    scores = [float(alignments[i]) for i in usable]
+    vecs = np.asarray(vectors, dtype=np.float32)
+    vecs = vecs[usable] if len(vecs) == len(alignments) and len(usable) else vecs[:0]
+    team_agreement = agreement(vecs, encoder) if len(usable) >= 2 else None
+    index = alignment_index(scores)
+    share = aligned_share(scores)
+    return TeamReading(
+        respondents=len(usable),
+        alignment=index,
+        agreement=team_agreement,
+        aligned_share=share,
+        situation=situation(index, team_agreement, share) if index is not None else None,
+        idea_shares=idea_shares([idea_hits[i] for i in usable], n_ideas),
+    )
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    size: int
+    share: float
+    representative: int  # index into the given texts (the medoid)
+    representative_text: str
+    members: tuple[int, ...]
+
+
+def _average_linkage(sims: np.ndarray, k: int) -> list[list[int]]:
+    """Agglomerative clustering (average linkage on cosine) down to k groups.
+    Deterministic: ties go to the lowest indices."""
+    clusters = [[i] for i in range(len(sims))]
+    link = sims.astype(np.float64).copy()
+    np.fill_diagonal(link, -np.inf)
+    alive = list(range(len(clusters)))
+    while len(alive) > k:
+        sub = link[np.ix_(alive, alive)]
+        flat = int(np.argmax(sub))
+        i, j = alive[flat // len(alive)], alive[flat % len(alive)]
+        i, j = min(i, j), max(i, j)
+        ni, nj = len(clusters[i]), len(clusters[j])
+        link[i, :] = (link[i, :] * ni + link[j, :] * nj) / (ni + nj)
+        link[:, i] = link[i, :]
+        link[i, i] = -np.inf
+        clusters[i] = clusters[i] + clusters[j]
+        alive.remove(j)
+    return [sorted(clusters[i]) for i in alive]
+
+
+def _silhouette(sims: np.ndarray, groups: list[list[int]]) -> float:
+    if len(groups) < 2:
+        return 0.0
+    dist = 1.0 - sims
+    label = np.empty(len(sims), dtype=int)
+    for g, members in enumerate(groups):
+        label[members] = g
+    vals = []
+    for i in range(len(sims)):
+        own = [j for j in groups[label[i]] if j != i]
+        if not own:
+            vals.append(0.0)
+            continue
+        a = dist[i, own].mean()
+        b = min(dist[i, m].mean() for g, m in enumerate(groups) if g != label[i])
+        vals.append((b - a) / max(a, b, 1e-9))
+    return float(np.mean(vals))
+
+
+def interpretations(
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    k: int | None = None,
+    max_k: int = 4,
+    min_size: int | None = None,
+) -> list[Interpretation]:
+    """Groups of answers that read the purpose the same way, largest first.
+
+    k is chosen (unless given) as the 2..max_k with the best silhouette if
+    that silhouette is at least 0.1, else one group: a weak structure is
+    better shown as one interpretation than as invented camps. Groups must
+    have ``min_size`` members (default max(2, 10% of answers)); smaller ones
+    are dropped from the choice of k. Blank answers (zero vectors) are left
+    out. Each group's representative is its medoid.
+    """
+    vecs = np.asarray(vectors, dtype=np.float64)
+    keep = [i for i in range(len(texts)) if i < len(vecs) and np.linalg.norm(vecs[i]) > 0]
+    if not keep:
+        return []
+    sims = vecs[keep] @ vecs[keep].T
+    n = len(keep)
+    min_size = min_size or max(2, math.ceil(0.1 * n))
+    best = [list(range(n))]
+    if k is not None:
+        best = _average_linkage(sims, max(1, min(k, n)))
+    elif n >= 2 * min_size:
+        best_sil = 0.1
+        for cand in range(2, min(max_k, n // min_size) + 1):
+            groups = _average_linkage(sims, cand)
+            if min(len(g) for g in groups) < min_size:
+                continue
+            sil = _silhouette(sims, groups)
+            if sil > best_sil + 1e-12:
+                best, best_sil = groups, sil
+    out = []
+    for g in best:
+        sub = sims[np.ix_(g, g)]
+        medoid = g[int(np.argmax(sub.mean(axis=1)))]
+        members = tuple(keep[m] for m in g)
+        out.append(Interpretation(len(g), round(len(g) / n, 4), keep[medoid], texts[keep[medoid]], members))
+    out.sort(key=lambda it: (-it.size, it.members[0]))
+    return out

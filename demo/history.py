@@ -1,0 +1,151 @@
+"""Past pulses for the demo, answered in members' own words and scored by the real engine,
+so both dashboards have something true to show right after `make run`."""
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from alignment import split_ideas
+from demo.answers import ANSWERS
+from insights.scoring import round_score_waiting
+from insights.summaries import round_summarize
+from purpose.engine import app_encoder
+from purpose.models import PurposeStatement
+from surveys.models import Invitation, PulseRound, Response
+from teams.models import Membership, Organization, Unit
+
+ROUNDS = 4
+ROUND_EVERY = timedelta(weeks=4)
+OPEN_FOR = timedelta(days=5)
+
+VAGUE = [
+    "We support the business and help the company grow.",
+    "To deliver value for our customers, I guess.",
+    "Honestly I'm not sure, we work on whatever is most urgent that week.",
+    "We do the projects leadership asks us to do.",
+    "Keep things running and fix problems when they come up.",
+    "We are here to make Brightwell successful.",
+]
+QUESTIONS = [
+    "",
+    "",
+    "How will the new plan change our priorities?",
+    "Could we hear more about how our work is measured?",
+]
+OPENERS = ["", "I'd say ", "For me, ", "Basically ", "In short, "]
+
+# How each team's members tend to answer: shares of (faithful, partial, other, vague).
+PROFILES = {
+    "aligned": (0.6, 0.3, 0.0, 0.1),
+    "shared_other": (0.1, 0.1, 0.7, 0.1),
+    "split": (0.45, 0.0, 0.0, 0.55),
+    "no_shared": (0.05, 0.15, 0.2, 0.6),
+}
+TEAM_PROFILES = {
+    "Payments": "aligned",
+    "Customer Support": "shared_other",
+    "Growth": "split",
+    "Data Platform": "no_shared",
+    "Security": "shared_other",
+    "Onboarding": "split",
+}
+
+
+def _answer(rng: random.Random, kind: str, statement: PurposeStatement, used: set[str]) -> str:
+    written = ANSWERS.get(statement.unit.name, {}).get(kind)
+    if written:
+        fresh = [text for text in written if text not in used] or written  # people rarely say the same words
+        text = rng.choice(fresh)
+        used.add(text)
+        return text
+    opener = rng.choice(OPENERS)
+    if kind == "faithful":
+        text = statement.purpose
+    elif kind == "partial":
+        text = rng.choice(split_ideas(statement.purpose) or [statement.purpose])
+    elif kind == "other":
+        text = statement.fit or rng.choice(VAGUE)
+    else:
+        return rng.choice(VAGUE)
+    text = text[0].lower() + text[1:] if opener else text
+    return (opener + text).strip()
+
+
+def _kinds(rng: random.Random, profile: str, n: int) -> list[str]:
+    weights = PROFILES[profile]
+    return rng.choices(["faithful", "partial", "other", "vague"], weights=weights, k=n)
+
+
+def demo_history_needed(organization: Organization) -> bool:
+    return not PulseRound.objects.filter(unit__organization=organization, status="closed").exists()
+
+
+def demo_history(organization: Organization, *, progress: Callable[[str], None] = lambda _: None) -> int:
+    """Create ROUNDS closed pulses per team, with scored answers and summaries. Returns rounds made."""
+    rng = random.Random(7)
+    app_encoder()  # load the model once, before the first round
+    now = timezone.now()
+    teams = list(Unit.objects.filter(organization=organization, kind=Unit.Kind.TEAM).order_by("name"))
+    made = 0
+    for number, team in enumerate(teams, start=1):
+        members = list(
+            Membership.objects.filter(unit=team, role=Membership.Role.MEMBER).values_list(
+                "user_id", flat=True
+            )
+        )
+        versions = list(PurposeStatement.objects.filter(unit=team).select_related("unit").order_by("version"))
+        profile = TEAM_PROFILES.get(team.name, rng.choice(list(PROFILES)))
+        with transaction.atomic():
+            for back in range(ROUNDS, 0, -1):
+                closes = now - ROUND_EVERY * (back - 1) - timedelta(days=2)
+                opens = closes - OPEN_FOR
+                statement = next((v for v in reversed(versions) if v.created_at <= opens), versions[0])
+                pulse_round = PulseRound.objects.create(
+                    unit=team,
+                    purpose_statement=statement,
+                    scheduled_for=opens,
+                    opens_at=opens,
+                    closes_at=closes,
+                    closed_at=closes,
+                    status=PulseRound.Status.CLOSED,
+                    invited_count=len(members),
+                )
+                share = rng.uniform(0.6, 0.95)
+                answering = [m for m in members if rng.random() < share]
+                Invitation.objects.bulk_create(
+                    Invitation(
+                        round=pulse_round,
+                        user_id=m,
+                        sent_at=opens,
+                        answered_at=opens + timedelta(hours=1) if m in answering else None,
+                    )
+                    for m in members
+                )
+                kinds = _kinds(rng, profile, len(answering))
+                used: set[str] = set()
+                texts = [_answer(rng, kind, statement, used) for kind in kinds]
+                fits = [statement.fit if rng.random() < 0.5 else rng.choice(VAGUE) for _ in answering]
+                responses = []
+                for kind, text, fit_text in zip(kinds, texts, fits, strict=True):
+                    good = kind in ("faithful", "partial")
+                    responses.append(
+                        Response(
+                            round=pulse_round,
+                            purpose_text=text,
+                            fit_text=fit_text,
+                            understands_purpose=rng.randint(3, 5) if good else rng.randint(1, 4),
+                            sees_contribution=rng.randint(2, 5),
+                            shapes_direction=rng.randint(1, 4),
+                            question_for_leader=rng.choice(QUESTIONS),
+                        )
+                    )
+                Response.objects.bulk_create(responses)
+                # Scored by the product's own path, as the worker would.
+                round_score_waiting(round_id=pulse_round.pk)
+                round_summarize(round_id=pulse_round.pk)
+                made += 1
+        progress(f"  past pulses {number}/{len(teams)}: {team.name}")
+    return made

@@ -1,0 +1,92 @@
+"""What the product reads from the answers, kept apart from the answers themselves.
+
+The answers app (surveys) never needs the engine: it saves answers and flags
+them; this app scores them (one AnswerScore per response), rolls them up
+per unit and round (RoundSummary) and scores each purpose against its
+parent's (CascadeScore).
+"""
+
+from django.db import models
+from django.utils import timezone
+
+
+class AnswerScore(models.Model):
+    """The engine's reading of one response, for the revision it read.
+
+    No timestamp: when an answer was scored would point back to when it was
+    written, and so to its author.
+    """
+
+    response = models.OneToOneField(
+        "surveys.Response", primary_key=True, on_delete=models.CASCADE, related_name="score"
+    )
+    revision = models.PositiveIntegerField(help_text="The response revision this reading is of.")
+    alignment = models.FloatField(null=True, blank=True, help_text="0–100; empty when too short to judge.")
+    fit_alignment = models.FloatField(null=True, blank=True)
+    fit_parent_alignment = models.FloatField(null=True, blank=True)
+    idea_hits = models.JSONField(default=list, blank=True, help_text="Per key idea: named or not.")
+    flags = models.JSONField(default=list, blank=True)
+    encoder = models.CharField(max_length=64, help_text="The model that made the reading.")
+    engine_version = models.CharField(max_length=32)
+    # The answer's sentence embedding (float32), so summaries compute agreement
+    # and interpretations without running the model again.
+    vector = models.BinaryField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"Score of {self.response_id}"
+
+
+class RoundSummary(models.Model):
+    """The unit × round roll-up the dashboards read, kept current as answers are scored.
+
+    Figures describe the round's scored answers; whether they may be shown is
+    decided at read time against the organization's threshold (insights.privacy).
+    """
+
+    round = models.OneToOneField("surveys.PulseRound", on_delete=models.CASCADE, related_name="summary")
+    unit = models.ForeignKey("teams.Unit", on_delete=models.CASCADE, related_name="round_summaries")
+    closes_at = models.DateTimeField()
+    is_final = models.BooleanField(default=False, help_text="The round has closed; figures no longer change.")
+    invited = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    respondents = models.PositiveIntegerField(default=0, help_text="Answers scored and usable.")
+    alignment = models.FloatField(null=True, blank=True)
+    agreement = models.FloatField(null=True, blank=True)
+    fit_alignment = models.FloatField(null=True, blank=True)
+    fit_parent_alignment = models.FloatField(null=True, blank=True)
+    aligned_share = models.FloatField(null=True, blank=True)
+    situation = models.CharField(max_length=16, blank=True)
+    ideas = models.JSONField(default=list, blank=True)
+    idea_shares = models.JSONField(default=list, blank=True)
+    agree_means = models.JSONField(default=list, blank=True)
+    interpretations = models.JSONField(default=list, blank=True)
+    scores = models.JSONField(
+        default=list, blank=True, help_text="Sorted alignment scores, for the spread chart."
+    )
+    scored_model = models.CharField(max_length=64, blank=True)
+    approximate = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(default=timezone.now)
+    stale = models.BooleanField(default=False, db_index=True, help_text="Newer scores wait to be rolled up.")
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "-closes_at"], name="insights_summary_unit_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} round {self.round_id}"
+
+
+class CascadeScore(models.Model):
+    """How one version of a unit's purpose connects to its parent's purpose.
+
+    Derived data: recomputed when either statement changes.
+    """
+
+    statement = models.OneToOneField(
+        "purpose.PurposeStatement", primary_key=True, on_delete=models.CASCADE, related_name="cascade"
+    )
+    score = models.FloatField(null=True, blank=True)
+    label = models.CharField(max_length=16, blank=True)
+    parent_version = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Cascade of {self.statement_id}: {self.label}"

@@ -1,0 +1,127 @@
+"""Scoring members' answers with the alignment engine: one AnswerScore per response.
+
+Answers arrive in bursts; a round's waiting answers are scored together by
+one task (see round_scoring_queue), in model batches of SCORE_BATCH.
+"""
+
+import logging
+
+import numpy as np
+from django.db import transaction
+
+from alignment import ENGINE_VERSION, score_answers, score_fits
+from insights.models import AnswerScore
+from insights.queue import queue_round_scoring, queue_round_summary
+from insights.summaries import summary_mark_stale, waiting_summaries
+from purpose.engine import app_encoder
+from purpose.models import PurposeStatement
+from purpose.selectors import statement_ideas, statement_in_force
+from surveys.models import PulseRound, Response
+
+logger = logging.getLogger(__name__)
+SCORE_BATCH = 32  # the encoder sorts these by length and runs them four at a time
+
+
+def _parent_purpose_text(statement: PurposeStatement) -> str | None:
+    parent = statement_in_force(statement.unit.parent_id)
+    return parent.purpose if parent else None
+
+
+def response_score(*, response_id) -> int:
+    """Score a response and, in the same model batch, other answers of its round still waiting.
+
+    Returns how many scores were stored. Re-scoring is idempotent, and each
+    write is conditional on the revision read: if the member revised the
+    answer meanwhile, it stays waiting and that revision is scored instead.
+    """
+    first = (
+        Response.objects.select_related("round__purpose_statement__unit")
+        .filter(pk=response_id, needs_scoring=True)
+        .first()
+    )
+    if first is None:
+        return 0
+    others = Response.objects.filter(round_id=first.round_id, needs_scoring=True).exclude(pk=first.pk)
+    batch = [first, *others.order_by()[: SCORE_BATCH - 1]]
+    statement = first.round.purpose_statement
+    encoder = app_encoder()
+    scores = score_answers(
+        statement.purpose, [r.purpose_text for r in batch], statement_ideas(statement), encoder
+    )
+    fits = score_fits(
+        [r.fit_text for r in batch],
+        leader_fit=statement.fit or statement.purpose,
+        parent_purpose=_parent_purpose_text(statement),
+        encoder=encoder,
+    )
+    stored = 0
+    with transaction.atomic():
+        for response, score, fit in zip(batch, scores, fits, strict=True):
+            # The flag is cleared only for the revision read: a sort of optimistic lock.
+            if not Response.objects.filter(pk=response.pk, revision=response.revision).update(
+                needs_scoring=False
+            ):
+                continue
+            AnswerScore.objects.update_or_create(
+                response_id=response.pk,
+                defaults={
+                    "revision": response.revision,
+                    "alignment": score.alignment,
+                    "fit_alignment": fit.leader.alignment,
+                    "fit_parent_alignment": fit.parent.alignment if fit.parent else None,
+                    "idea_hits": [bool(hit) for hit in score.ideas_named],
+                    "flags": list(score.flags),
+                    "encoder": encoder.name,
+                    "engine_version": ENGINE_VERSION,
+                    "vector": score.vector.astype(np.float32).tobytes() if score.vector is not None else None,
+                },
+            )
+            stored += 1
+        if stored:
+            summary_mark_stale(round_id=first.round_id)
+    return stored
+
+
+def round_scoring_queue(*, round_id: int) -> bool:
+    """Queue the scoring of a round's waiting answers, unless a task for it is queued already."""
+    # A sort of optimistic lock: only the call that flips the flag queues the task.
+    if PulseRound.objects.filter(pk=round_id, scoring_queued=False).update(scoring_queued=True):
+        queue_round_scoring(round_id)
+        return True
+    return False
+
+
+def round_score_waiting(*, round_id: int, max_batches: int = 10_000) -> int:
+    """Score every answer of the round still waiting, batch after batch. Returns how many were stored.
+
+    The flag is cleared first: an answer saved while we work queues a new task,
+    and one saved before is picked up by this loop.
+    """
+    PulseRound.objects.filter(pk=round_id).update(scoring_queued=False)
+    stored = 0
+    for _ in range(max_batches):  # bounded: a member revising in a loop can't pin the worker
+        # No ORDER BY: any waiting answer will do, and the partial index finds one at once.
+        waiting = list(
+            Response.objects.filter(round_id=round_id, needs_scoring=True)
+            .order_by()
+            .values_list("pk", flat=True)[:1]
+        )
+        if not waiting:
+            break
+        stored += response_score(response_id=waiting[0])
+    return stored
+
+
+def unscored_sweep(*, limit: int = 500) -> int:
+    """Queue scoring for answers left unscored (broker was down, worker died). Returns how many wait."""
+    waiting = Response.objects.filter(needs_scoring=True)
+    count = waiting.count()
+    # Queued regardless of the flag: the flag may be set by a task the broker lost.
+    for round_id in waiting.values_list("round_id", flat=True).distinct().order_by()[:limit]:
+        queue_round_scoring(round_id)
+    stale = waiting_summaries(limit)
+    for round_id in stale:
+        queue_round_summary(round_id)
+    if count or stale:
+        logger.info("sweep queued scoring of %d waiting answers and %d stale summaries", count, len(stale))
+    return count
