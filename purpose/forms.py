@@ -1,6 +1,9 @@
 from django import forms
+from django.http import QueryDict
 
-from purpose.models import FIT_MAX_LENGTH, PURPOSE_MAX_LENGTH
+from alignment import split_ideas
+from purpose.models import FIT_MAX_LENGTH, PURPOSE_MAX_LENGTH, PurposeStatement
+from purpose.selectors import statement_ideas
 
 # Each idea is looked for in every member's answer; past a handful the
 # dashboard's "named / missed" list stops explaining anything.
@@ -49,6 +52,46 @@ class PurposeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     base_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    @classmethod
+    def for_statement(cls, current: PurposeStatement | None) -> "PurposeForm":
+        """The editor opened on the version in force, with its ideas (confirmed, else proposed)."""
+        return cls(
+            initial={
+                "purpose": current.purpose if current else "",
+                "fit": current.fit if current else "",
+                "base_version": current.version if current else 0,
+                "key_ideas": "\n".join(statement_ideas(current)) if current else "",
+            }
+        )
+
+    @classmethod
+    def rebased(cls, data: QueryDict, current: PurposeStatement | None) -> "PurposeForm":
+        """What the leader typed, now based on `current` (a colleague's newer version).
+
+        Their text stays, and their next save goes on top of the colleague's
+        version deliberately.
+        """
+        data = data.copy()
+        data["base_version"] = current.version if current else 0
+        form = cls(data)
+        form.is_valid()
+        return form
+
+    @classmethod
+    def with_proposed_ideas(cls, data: QueryDict) -> tuple["PurposeForm", bool]:
+        """Every field as typed, the key ideas replaced by those proposed from the typed purpose.
+
+        Saves nothing. The flag says whether anything was proposed: with no
+        purpose to propose from, the ideas typed so far stay rather than vanish.
+        """
+        # An over-long purpose can't be saved anyway; the cap bounds the engine's
+        # work on a crafted post.
+        proposal = split_ideas(data.get("purpose", "")[:PURPOSE_MAX_LENGTH])
+        typed = {name: data.get(name, "") for name in ("purpose", "fit", "key_ideas", "base_version")}
+        if proposal:
+            typed["key_ideas"] = "\n".join(proposal)
+        return cls(initial=typed), bool(proposal)
 
     def clean_purpose(self) -> str:
         text = self.cleaned_data["purpose"].strip()

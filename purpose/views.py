@@ -4,11 +4,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alignment import split_ideas
 from purpose.diff import word_diff
 from purpose.forms import MAX_KEY_IDEAS, PurposeForm
-from purpose.models import PURPOSE_MAX_LENGTH
-from purpose.selectors import statement_ideas, statement_in_force, statement_versions, with_statement_in_force
+from purpose.selectors import statement_in_force, statement_versions, with_statement_in_force
 from purpose.services import StaleEdit, purpose_update
 from teams.access import (
     can_manage_unit,
@@ -33,19 +31,8 @@ def _editor_context(unit, form, current, stale=None):
     }
 
 
-def _suggest_ideas(request, unit, current):
-    """Propose key ideas from the purpose as typed; saves nothing, keeps every field as typed."""
-    # An over-long purpose can't be saved anyway; the cap bounds the engine's
-    # work on a crafted post.
-    proposal = split_ideas(request.POST.get("purpose", "")[:PURPOSE_MAX_LENGTH])
-    typed = {name: request.POST.get(name, "") for name in ("purpose", "fit", "key_ideas", "base_version")}
-    if proposal:
-        typed["key_ideas"] = "\n".join(proposal)
-    context = _editor_context(unit, PurposeForm(initial=typed), current)
-    # Nothing to propose from: the ideas typed so far stay rather than vanish.
-    context["suggested"] = "proposal" if proposal else "no_purpose"
-    template = "purpose/edit.html#ideas" if request.htmx else "purpose/edit.html"
-    return render(request, template, context)
+def _editor_template(request) -> str:
+    return "purpose/edit.html#editor" if request.htmx else "purpose/edit.html"
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,51 +41,47 @@ def purpose_edit(request, unit_id: int):
     unit = get_unit_or_404(request.user, unit_id)
     require_unit_manager(request.user, unit, action="edit its purpose")
     current = statement_in_force(unit)
-    template = "purpose/edit.html#editor" if request.htmx else "purpose/edit.html"
-
     if request.method == "GET":
-        form = PurposeForm(
-            initial={
-                "purpose": current.purpose if current else "",
-                "fit": current.fit if current else "",
-                "base_version": current.version if current else 0,
-                "key_ideas": "\n".join(statement_ideas(current)) if current else "",
-            }
-        )
-        return render(request, template, _editor_context(unit, form, current))
-
+        form = PurposeForm.for_statement(current)
+        return render(request, _editor_template(request), _editor_context(unit, form, current))
     if "suggest" in request.POST:
         return _suggest_ideas(request, unit, current)
+    return _save_purpose(request, unit, current)
+
+
+def _suggest_ideas(request, unit, current):
+    """Propose key ideas from the purpose as typed; saves nothing, keeps every field as typed."""
+    form, proposed = PurposeForm.with_proposed_ideas(request.POST)
+    context = _editor_context(unit, form, current)
+    context["suggested"] = "proposal" if proposed else "no_purpose"
+    template = "purpose/edit.html#ideas" if request.htmx else "purpose/edit.html"
+    return render(request, template, context)
+
+
+def _save_purpose(request, unit, current):
+    template = _editor_template(request)
     form = PurposeForm(request.POST)
     if not form.is_valid():
         return render(request, template, _editor_context(unit, form, current), status=422)
+    data = form.cleaned_data
     try:
         statement = purpose_update(
             unit=unit,
-            purpose=form.cleaned_data["purpose"],
-            fit=form.cleaned_data["fit"],
+            purpose=data["purpose"],
+            fit=data["fit"],
             author=request.user,
-            base_version=form.cleaned_data["base_version"],
+            base_version=data["base_version"],
             # Stored even when they equal the engine's proposal, so the ideas
             # members are checked against are the ones the leader saw.
-            key_ideas=form.cleaned_data["key_ideas"],
+            key_ideas=data["key_ideas"],
         )
     except StaleEdit as stale:
-        # Keep what this leader typed, show what the colleague saved, and let
-        # the next save go on top of the colleague's version deliberately.
-        data = request.POST.copy()
-        data["base_version"] = stale.current.version if stale.current else 0
-        form = PurposeForm(data)
-        form.is_valid()
+        form = PurposeForm.rebased(request.POST, stale.current)
         context = _editor_context(unit, form, stale.current, stale=stale.current)
         return render(request, template, context, status=409)
-
     if request.htmx:
-        return render(
-            request,
-            "purpose/edit.html#saved",
-            {"unit": unit, "current": statement, "can_edit": True, "just_saved": True},
-        )
+        context = {"unit": unit, "current": statement, "can_edit": True, "just_saved": True}
+        return render(request, "purpose/edit.html#saved", context)
     messages.success(request, f"Saved version {statement.version} of the purpose.")
     return redirect(unit)
 

@@ -39,6 +39,15 @@ class ResponseRate:
         return f"{self.answered} of {self.invited} answered ({self.percent}%)"
 
 
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a personal link opens, with what its pulse page shows (None for a bad link)."""
+    return (
+        Invitation.objects.select_related("user", "round__unit__organization", "round__purpose_statement")
+        .filter(token=token)
+        .first()
+    )
+
+
 def open_invitations_for_user(user: User, *, now: datetime | None = None) -> QuerySet:
     """The member's pulses they can still answer or revise, soonest to close first."""
     now = now or timezone.now()

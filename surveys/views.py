@@ -10,7 +10,7 @@ from surveys.forms import PulseAnswerForm, ScheduleForm
 from surveys.models import Invitation, PulseSchedule
 from surveys.rounds import RoundBlocked, round_blockers, round_send_now
 from surveys.scheduling import schedule_save, schedule_use_default
-from surveys.selectors import open_round, past_rounds, round_rate, schedule_in_force
+from surveys.selectors import invitation_by_token, open_round, past_rounds, round_rate, schedule_in_force
 from teams.access import (
     can_manage_unit,
     get_unit_or_404,
@@ -54,28 +54,26 @@ def _response_initial(response) -> dict:
 @never_cache
 def pulse_answer(request, token: str):
     """The pulse behind a personal link. The token identifies the invitee; no password needed."""
-    invitation = (
-        Invitation.objects.select_related("user", "round__unit__organization", "round__purpose_statement")
-        .filter(token=token)
-        .first()
-    )
+    invitation = invitation_by_token(token)
     if invitation is None:
         return _link_problem(request, "unknown", status=404)
     if request.user.is_authenticated and request.user.pk != invitation.user_id:
         # The link is someone else's credential: never let a signed-in colleague answer as them.
         return _link_problem(request, "someone_else", status=403)
     is_open = invitation.round.is_open_at(timezone.now())
-
     template = "surveys/answer.html#pulse" if request.htmx else "surveys/answer.html"
-    if request.method == "GET":
-        if not is_open:
-            return _link_problem(request, "closed", status=410, invitation=invitation)
-        response = response_for(invitation)
-        if response is not None and "edit" not in request.GET:
-            return render(request, template, _answer_context(invitation, response=response))
-        form = PulseAnswerForm(initial=_response_initial(response))
-        return render(request, template, _answer_context(invitation, form=form, response=response))
+    if request.method == "POST":
+        return _answer_save(request, invitation, template, is_open=is_open)
+    if not is_open:
+        return _link_problem(request, "closed", status=410, invitation=invitation)
+    response = response_for(invitation)
+    if response is not None and "edit" not in request.GET:
+        return render(request, template, _answer_context(invitation, response=response))
+    form = PulseAnswerForm(initial=_response_initial(response))
+    return render(request, template, _answer_context(invitation, form=form, response=response))
 
+
+def _answer_save(request, invitation: Invitation, template: str, *, is_open: bool):
     form = PulseAnswerForm(request.POST)
     if not is_open:
         # Keep the text on screen so it can be copied, but say plainly it wasn't saved.
@@ -89,6 +87,7 @@ def pulse_answer(request, token: str):
     except PulseClosed:  # closed between the check above and the save
         return render(request, template, _answer_context(invitation, form=form, closed=True), status=409)
     except StaleAnswer as stale:
+        # Keep what was typed; the next send goes on top of the revision saved meanwhile.
         data = request.POST.copy()
         data["revision"] = stale.response.revision
         form = PulseAnswerForm(data)
@@ -97,7 +96,7 @@ def pulse_answer(request, token: str):
     if request.htmx:
         return render(request, template, _answer_context(invitation, response=response, just_saved=True))
     messages.success(request, "Thanks — your answer is saved.")
-    return redirect("pulse_answer", token=token)
+    return redirect("pulse_answer", token=invitation.token)
 
 
 # --- Leaders: schedule, live rate, past rounds ---------------------------------------

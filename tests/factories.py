@@ -74,6 +74,7 @@ def closed_round_with_summary(
     agreement: float = 40.0,
     invited: int | None = None,
     statement=None,
+    situation: str = "aligned",
     **summary_fields,
 ):
     """A closed pulse of `unit` with its roll-up, as the scoring pipeline leaves it."""
@@ -100,6 +101,6 @@ def closed_round_with_summary(
         respondents=respondents,
         alignment=alignment,
         agreement=agreement,
-        situation="aligned",
+        situation=situation,
         **summary_fields,
     )

@@ -42,7 +42,10 @@ def test_outsider_sees_nothing_of_another_organization(login, outsider, org_tree
     client = login(outsider)
     assert client.get(reverse("team_dashboard", args=[org_tree["payments"].pk])).status_code == 404
     assert client.get(reverse("org_dashboard_children", args=[org_tree["division"].pk])).status_code == 404
-    assert "Payments" not in client.get(reverse("org_dashboard")).content.decode()
+    page = client.get(reverse("org_dashboard"))
+    own_unit = outsider.memberships.get().unit
+    assert page.status_code == 200 and f'id="dash-row-{own_unit.pk}"' in page.content.decode()
+    assert "Payments" not in page.content.decode()
 
 
 def test_executive_sees_the_hierarchy_with_weighted_roll_ups(login, executive, org_tree):

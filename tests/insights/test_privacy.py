@@ -71,6 +71,9 @@ def test_no_small_group_is_shown_or_computable(shape):
     nodes = build_tree(rows)
     visible = visible_units(nodes, threshold)
     own = {uid: o for uid, _, o in rows}
+    # Not vacuous: hiding everything would pass the checks below, but the whole
+    # organization shows once it reaches the threshold (children hide instead).
+    assert (0 in visible) == (nodes[0].total >= threshold), (rows, threshold, visible)
     for uid in visible:
         assert nodes[uid].total >= threshold
     for atoms in computable_groups(nodes, visible):

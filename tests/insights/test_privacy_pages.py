@@ -54,6 +54,7 @@ def test_no_page_fragment_or_export_describes_a_small_group(shape):
     # The export lists every unit; the ones with a number are what anyone can see.
     export = client.get(reverse("org_dashboard_csv"))
     rows = {r["unit"]: r for r in csv.DictReader(io.StringIO(export.content.decode()))}
+    assert set(rows) == {u.name for u in units}
     shown_ids = {u.pk for u in units if rows[u.name]["alignment"] != ""}
     shown_ids |= {
         u.pk for u in units if rows[u.name]["respondents"].isdigit() and int(rows[u.name]["respondents"]) > 0
@@ -64,18 +65,32 @@ def test_no_page_fragment_or_export_describes_a_small_group(shape):
         count = sum(own[a] for a in atoms)
         assert count == 0 or count >= threshold, (shape, shown_ids, atoms)
 
-    # Pages and fragments show a figure only for those same units.
-    pages = [client.get(reverse("org_dashboard")).content.decode()]
+    # Pages and fragments show a figure for exactly those units. Each lists the rows it
+    # should (the page: the root and its children; a fragment: the unit's children), so a
+    # page whose rows went missing fails here instead of passing with nothing checked.
+    children = {
+        u.pk: [c.pk for c, parent in zip(units, parents, strict=True) if parent == i]
+        for i, u in enumerate(units)
+    }
+    root = units[0].pk
+    pages = [(client.get(reverse("org_dashboard")), [root, *children[root]])]
     pages += [
-        client.get(reverse("org_dashboard_children", args=[u.pk]), HTTP_HX_REQUEST="true").content.decode()
+        (client.get(reverse("org_dashboard_children", args=[u.pk]), HTTP_HX_REQUEST="true"), children[u.pk])
         for u in units
     ]
-    for html in pages:
-        for row_html in re.findall(r'<tr id="dash-row-(\d+)"(.*?)</tr>', html, re.S):
-            unit_id, body = int(row_html[0]), row_html[1]
-            if "<strong>" in body:
-                assert unit_id in shown_ids, (shape, unit_id)
+    for page, expected in pages:
+        assert page.status_code == 200
+        found = dict(re.findall(r'<tr id="dash-row-(\d+)"(.*?)</tr>', page.content.decode(), re.S))
+        assert sorted(map(int, found)) == sorted(expected), (shape, expected)
+        for unit_id, body in found.items():
+            assert ("<strong>" in body) == (int(unit_id) in shown_ids), (shape, unit_id)
     for i, unit in enumerate(units):
-        html = client.get(reverse("team_dashboard", args=[unit.pk])).content.decode()
+        page = client.get(reverse("team_dashboard", args=[unit.pk]))
+        assert page.status_code == 200
+        html = page.content.decode()
+        figure = f">{10 + 7 * i}<"
         if unit.pk not in shown_ids:
-            assert "Latest pulse" not in html and f">{10 + 7 * i}<" not in html
+            assert "Latest pulse" not in html and figure not in html, (shape, i)
+        elif answers[i] and not children[unit.pk]:
+            # A team shown in the export shows its latest pulse here too.
+            assert "Latest pulse" in html and figure in html, (shape, i)

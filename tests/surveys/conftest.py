@@ -7,6 +7,7 @@ import pytest
 from surveys.emails import SEND_INVITATIONS, SEND_REMINDERS
 from surveys.models import Invitation, PulseRound, PulseSchedule
 from surveys.rounds import round_open
+from surveys.scheduling import schedule_save
 from teams.models import Membership
 from tests.factories import MembershipFactory, PurposeStatementFactory
 
@@ -66,8 +67,6 @@ def invitation(pulse_round, member) -> Invitation:
 
 @pytest.fixture
 def unit_schedule(team, statement, t0):
-    from surveys.scheduling import schedule_save
-
     schedule = PulseSchedule(
         organization=team.organization, unit=team, cadence="weekly", weekday=0, local_time=T0.time()
     )

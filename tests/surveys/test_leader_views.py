@@ -260,6 +260,8 @@ def test_members_see_their_open_pulses_on_the_home_page(login, member, invitatio
 def test_a_colleague_never_sees_another_members_link(login, members, invitation, t0, time_machine):
     time_machine.move_to(t0 + timedelta(hours=1))
     html = login(members[1]).get(reverse("home")).content.decode()
+    own = Invitation.objects.get(round=invitation.round, user=members[1])
+    assert reverse("pulse_answer", args=[own.token]) in html  # the home page does list pulse links
     assert invitation.token not in html
 
 
