@@ -13,7 +13,7 @@ from .cascade import CascadeScore, cascade_label, cascade_score
 from .encoders import Encoder, ModelNotFound, OnnxMiniLMEncoder, clear_encoder_cache, get_encoder
 from .ideas import IDEA_THRESHOLD, split_ideas
 from .lexical import TfidfEncoder
-from .scoring import AnswerScore, FitScore, score_answer, score_answers, score_fit, score_fits
+from .scoring import AnswerScore, FitScore, score_answer, score_answers, score_fit, score_fits, score_pair
 from .team import (
     SITUATIONS,
     Interpretation,
@@ -29,9 +29,9 @@ from .team import (
 )
 
 # Stored with every score: bump when a change would move stored numbers.
-# 1.1: clause vectors pooled from the answer's own forward pass (were
-# encoded as separate texts), so idea scores and alignment moved slightly.
-ENGINE_VERSION = "1.1"
+# 2.0: the purpose reading (alignment.reading), fitted on graded teams: the
+# 0-100 scale is the expected grade, ideas and twists come from fitted models.
+ENGINE_VERSION = "2.0"
 
 __all__ = [
     "ENGINE_VERSION",
@@ -63,6 +63,7 @@ __all__ = [
     "score_answers",
     "score_fit",
     "score_fits",
+    "score_pair",
     "situation",
     "split_ideas",
 ]

@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from . import hub
-from .lexical import TfidfEncoder
+from .lexical import STOP_WORDS, TfidfEncoder
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +246,35 @@ class OnnxMiniLMEncoder:
                     seg_out[i] = _pool_spans(hidden[row], encs[row], spans[i])
         return out, seg_out
 
+    def encode_detailed(
+        self, texts: Sequence[str], segments_per_text: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """``encode_with_segments`` plus, per text, its content tokens' embeddings.
+
+        The third list holds a (k, d) array of unit vectors per text: the last
+        hidden state of each word piece that is not a special token, punctuation
+        or a stop word, read in the context of the whole text (what token-level
+        matching, in the manner of BERTScore, compares). Still one forward pass
+        per text.
+        """
+        texts = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in texts]
+        spans = [list(s) for s in segments_per_text]
+        if len(spans) != len(texts):
+            raise ValueError("segments_per_text needs one list of spans per text")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        seg_out = [np.zeros((len(s), self.dim), dtype=np.float32) for s in spans]
+        tok_out = [np.zeros((0, self.dim), dtype=np.float32) for _ in texts]
+        todo = sorted((i for i, t in enumerate(texts) if t.strip()), key=lambda i: len(texts[i]))
+        for start in range(0, len(todo), self.batch_size):
+            idx = todo[start : start + self.batch_size]
+            hidden, mask, encs = self._forward([texts[i] for i in idx])
+            out[idx] = _normalise(_mean_pool(hidden, mask))
+            for row, i in enumerate(idx):
+                if spans[i]:
+                    seg_out[i] = _pool_spans(hidden[row], encs[row], spans[i])
+                tok_out[i] = _content_tokens(hidden[row], encs[row])
+        return out, seg_out, tok_out
+
     def _forward(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
         """Last hidden state (b, tokens, d), attention mask, tokenizer encodings."""
         with self._lock:
@@ -292,6 +321,26 @@ def _pool_spans(hidden: np.ndarray, enc, spans: Sequence[Span]) -> np.ndarray:
     weights = member.astype(np.float32)
     pooled = weights @ hidden[: len(offsets)] / np.clip(weights.sum(axis=1, keepdims=True), 1.0, None)
     return _normalise(pooled)
+
+
+def _content_tokens(hidden: np.ndarray, enc) -> np.ndarray:
+    """(k, d) unit vectors of the word pieces that carry content (see encode_detailed).
+
+    A text made only of stop words keeps all its word pieces, so it still
+    has something to match.
+    """
+    tokens = enc.tokens
+    specials = enc.special_tokens_mask
+    real = [k for k, special in enumerate(specials) if not special and enc.attention_mask[k]]
+    keep = [
+        k
+        for k in real
+        if any(c.isalnum() for c in tokens[k]) and tokens[k].lstrip("#").lower() not in STOP_WORDS
+    ]
+    keep = keep or real
+    if not keep:
+        return np.zeros((0, hidden.shape[-1]), dtype=np.float32)
+    return _normalise(hidden[keep])
 
 
 def encode_with_segments(

@@ -34,7 +34,8 @@ from . import calibration
 from .cache import VectorCache
 from .encoders import Encoder, encode_with_segments, get_encoder
 from .ideas import answer_segment_spans, best_idea_similarity, ideas_named, split_ideas
-from .text import MAX_WORDS, MIN_WORDS, clean, looks_non_english
+from .reading import answer_features, model_for
+from .text import MAX_WORDS, MIN_WORDS, clean, looks_non_english, words
 
 IDEA_WEIGHT = 0.5
 
@@ -51,6 +52,8 @@ class AnswerScore:
     encoder: str = ""
     approximate: bool = False
     vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+    grade_probs: list[float] = field(default_factory=list)  # P(grade 0..3), the purpose reading
+    ideas_twisted: list[bool] = field(default_factory=list)  # named with a negation, contrast or reversal
 
 
 @dataclass
@@ -102,6 +105,9 @@ def score_answers(
     own throughput instead of a third of it.
     """
     enc = _default_encoder(encoder)
+    model = model_for(enc.name)
+    if model is not None and hasattr(enc, "encode_detailed"):
+        return _read_answers(model, reference, answers, ideas, enc)
     cal = calibration.for_encoder(enc.name)
     ref = _clean_shared(reference, 400)
     idea_list = [i for i in (_clean_shared(x, MAX_WORDS) for x in (ideas or [])) if i]
@@ -177,6 +183,67 @@ def score_answers(
     return results
 
 
+def _read_answers(model, reference: str, answers: Sequence[str], ideas, enc: Encoder) -> list[AnswerScore]:
+    """The purpose reading (alignment.reading): what the product and compare --teams use."""
+    idea_list = list(ideas) if ideas else split_ideas(reference)
+    if not words(clean(reference, max_words=400).text):
+        blank = [False] * len(idea_list)
+        return [
+            AnswerScore(None, None, list(blank), 0.0, flags=["reference_empty"], encoder=enc.name)
+            for _ in answers
+        ]
+    features = answer_features(reference, idea_list, answers, enc)
+    results = []
+    for i, reading in enumerate(model.read(features)):
+        flags = list(features.flags[i])
+        if reading is None:
+            results.append(
+                AnswerScore(
+                    None,
+                    None,
+                    [False] * len(idea_list),
+                    0.0,
+                    flags=flags,
+                    encoder=enc.name,
+                    ideas_twisted=[False] * len(idea_list),
+                )
+            )
+            continue
+        if reading.twist:
+            flags.append("twist")
+        vector = features.vectors[i]
+        results.append(
+            AnswerScore(
+                alignment=reading.alignment,
+                raw_cosine=round(float(vector @ features.statement_vector), 6),
+                ideas_named=reading.ideas_named,
+                ideas_twisted=reading.ideas_twisted,
+                idea_coverage=sum(reading.ideas_named) / len(reading.ideas_named) if idea_list else None,
+                idea_scores=reading.idea_scores,
+                flags=flags,
+                encoder=enc.name,
+                vector=vector,
+                grade_probs=reading.grade_probs,
+            )
+        )
+    return results
+
+
+def score_pair(reference: str, answer: str, encoder: Encoder | None = None) -> float | None:
+    """One answer against one text with nothing else to go on (compare --pairs): the cosine
+    on the purpose scale, a strictly increasing map, so ranking stays the model's own."""
+    enc = _default_encoder(encoder)
+    a, b = clean(reference, max_words=400).text, clean(answer).text
+    if not words(a) or not words(b):
+        return None
+    vecs = enc.encode([a, b])
+    cosine = float(np.clip(vecs[0] @ vecs[1], -1.0, 1.0))
+    model = model_for(enc.name)
+    if model is None:
+        return round(calibration.for_encoder(enc.name).score1(cosine), 2)
+    return model.pair_alignment(cosine)
+
+
 def score_answer(
     *,
     reference: str,
@@ -217,7 +284,8 @@ def score_fits(
             )
         else:
             cos = float(np.clip(parent_vec @ score.vector, -1.0, 1.0))
-            similarity = round(cal.score1(cos), 2)
+            reading = model_for(enc.name)
+            similarity = reading.pair_alignment(cos) if reading else round(cal.score1(cos), 2)
             parent = AnswerScore(
                 alignment=similarity,
                 raw_cosine=round(cos, 6),

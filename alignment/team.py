@@ -16,6 +16,7 @@ import numpy as np
 
 from . import calibration
 from .encoders import Encoder
+from .reading import BAND_CUTS, Linear, model_for
 from .scoring import AnswerScore
 
 # Thresholds on the calibrated 0–100 scale, set from 52 synthetic teams
@@ -169,6 +170,72 @@ def idea_shares(scores: Sequence[AnswerScore | Sequence[bool]], n_ideas: int | N
     return [round(sum(bool(row[i]) for row in rows) / len(rows), 4) for i in range(k)]
 
 
+# What decides a team's situation, read from the team's own answers (not a mean
+# against fixed cut-offs): the share of answers in the two upper bands and in
+# the top band, how alike members' answers are, and the largest group of
+# answers below "part of it" that say the same thing as each other.
+SITUATION_FEATURE_NAMES = (
+    "share_part_or_better",
+    "share_tells_it_back",
+    "share_something_else",
+    "mean_alignment",
+    "agreement",
+    "largest_other_group",
+)
+SAME_THING = 0.4  # cosine at which two answers say the same thing, for the group above
+
+
+def situation_features(alignments: Sequence[float], vectors: np.ndarray) -> np.ndarray:
+    scores = np.asarray(alignments, dtype=np.float64)
+    vecs = np.asarray(vectors, dtype=np.float32)
+    n = len(scores)
+    if n == 0:
+        return np.zeros(len(SITUATION_FEATURE_NAMES))
+    sims = vecs @ vecs.T
+    np.fill_diagonal(sims, 0.0)
+    agreement_raw = float(sims.sum() / (n * (n - 1))) if n > 1 else 0.0
+    below = scores < BAND_CUTS[1]
+    if below.any():
+        group = ((sims[np.ix_(below, below)] >= SAME_THING).sum(axis=1) + 1).max() / n
+    else:
+        group = 0.0
+    return np.array(
+        [
+            (scores >= BAND_CUTS[1]).mean(),
+            (scores >= BAND_CUTS[2]).mean(),
+            (scores < BAND_CUTS[0]).mean(),
+            scores.mean() / 100,
+            agreement_raw,
+            float(group),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class SituationModel:
+    """A multinomial model over situation_features, fitted on graded teams (alignment.fitting)."""
+
+    linear: Linear
+    classes: tuple[str, ...]
+
+    def classify(self, alignments: Sequence[float], vectors: np.ndarray) -> str:
+        probs = self.linear.probabilities(situation_features(alignments, vectors)[None, :])[0]
+        return self.classes[int(np.argmax(probs))]
+
+    def to_json(self) -> dict:
+        return {**self.linear.to_json(), "classes": list(self.classes)}
+
+    @classmethod
+    def from_json(cls, raw: dict) -> SituationModel:
+        return cls(Linear.from_json(raw), tuple(raw["classes"]))
+
+
+def situation_model_for(encoder_name: str) -> SituationModel | None:
+    model = model_for(encoder_name)
+    raw = model.meta.get("situation") if model else None
+    return SituationModel.from_json(raw) if raw else None
+
+
 @dataclass(frozen=True)
 class TeamReading:
     """What the engine reads from one team's answers to one round."""
@@ -197,12 +264,19 @@ def read_team(
     team_agreement = agreement(vecs, encoder) if len(usable) >= 2 else None
     index = alignment_index(scores)
     share = aligned_share(scores)
+    model = situation_model_for(encoder.name)
+    if not scores:
+        found = None
+    elif model is not None:
+        found = SITUATIONS[model.classify(scores, vecs)]
+    else:  # an encoder without a fitted reading (TF-IDF): the cut-offs below
+        found = situation(index, team_agreement, share)
     return TeamReading(
         respondents=len(usable),
         alignment=index,
         agreement=team_agreement,
         aligned_share=share,
-        situation=situation(index, team_agreement, share) if index is not None else None,
+        situation=found,
         idea_shares=idea_shares([idea_hits[i] for i in usable], n_ideas),
     )
 

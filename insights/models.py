@@ -6,6 +6,7 @@ per unit and round (RoundSummary) and scores each purpose against its
 parent's (CascadeScore).
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -90,3 +91,33 @@ class CascadeScore(models.Model):
 
     def __str__(self) -> str:
         return f"Cascade of {self.statement_id}: {self.label}"
+
+
+class LeaderMark(models.Model):
+    """A leader's own reading of one answer, beside the engine's: judgement kept as data.
+
+    No timestamp: when an answer was marked sits next to the answer and could
+    help place it in time, and so point to its author.
+    """
+
+    class Mark(models.TextChoices):
+        YES = "yes", "Yes, that's it"
+        PART = "part", "Part of it"
+        NOT_IT = "not_it", "Not it"
+
+    response = models.ForeignKey("surveys.Response", on_delete=models.CASCADE, related_name="leader_marks")
+    round = models.ForeignKey("surveys.PulseRound", on_delete=models.CASCADE, related_name="leader_marks")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mark = models.CharField(max_length=8, choices=Mark.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "marked_by"], name="insights_leadermark_one_per_leader"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_mark_display()} on {self.response_id}"

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from alignment import interpretations, read_team
+from alignment import ENGINE_VERSION, interpretations, read_team
 from insights.models import AnswerScore, RoundSummary
 from insights.queue import queue_round_scoring, queue_round_summary
 from purpose.engine import app_encoder
@@ -41,10 +41,11 @@ def _mean(values) -> float | None:
 
 
 def _current_scores(pulse_round: PulseRound, encoder_name: str) -> list[dict]:
-    """The round's answers with the reading of their latest revision by this encoder.
+    """The round's answers with the reading of their latest revision by this encoder and engine.
 
-    Readings by another encoder (the model changed) are never mixed in: those
-    answers go back to waiting and are scored again.
+    Readings by another encoder or engine version (the model or the method
+    changed) are never mixed in: those answers go back to waiting and are
+    scored again.
     """
     rows = list(
         AnswerScore.objects.filter(
@@ -57,10 +58,15 @@ def _current_scores(pulse_round: PulseRound, encoder_name: str) -> list[dict]:
             "fit_parent_alignment",
             "idea_hits",
             "encoder",
+            "engine_version",
             "vector",
         )
     )
-    other = [r["response_id"] for r in rows if r["encoder"] != encoder_name]
+
+    def current(row) -> bool:
+        return row["encoder"] == encoder_name and row["engine_version"] == ENGINE_VERSION
+
+    other = [r["response_id"] for r in rows if not current(r)]
     if other:
         Response.objects.filter(pk__in=other).update(needs_scoring=True)
 
@@ -68,7 +74,7 @@ def _current_scores(pulse_round: PulseRound, encoder_name: str) -> list[dict]:
             queue_round_scoring(pulse_round.pk)
 
         transaction.on_commit(queue, robust=True)
-    return [r for r in rows if r["encoder"] == encoder_name]
+    return [r for r in rows if current(r)]
 
 
 @transaction.atomic

@@ -2,15 +2,43 @@
 
 import random
 from dataclasses import dataclass, field
+from uuid import UUID
+
+from django.db.models import F
+from django.utils.crypto import salted_hmac
 
 from alignment import SITUATIONS
+from alignment.reading import BANDS, band_of
 from insights.charts import Point, histogram, trend_chart
 from insights.dashboard import UnitRow, org_figures
-from insights.models import RoundSummary
+from insights.models import AnswerScore, RoundSummary
+from purpose.preview import unread_note
 from surveys.models import AGREE_FIELDS, Response, agree_label
 from teams.models import Unit
 
 TREND_ROUNDS = 12
+BAND_LABELS = dict(BANDS)
+
+
+def answer_key(response_id: UUID) -> str:
+    """An answer's name on the page: stable across loads, but not the response's own id, so the
+    page carries no database key that other rows (an open round's invitation) share."""
+    return salted_hmac("insights.team_view.answer", str(response_id)).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """One answer as the team view shows it: its words and the engine's band, nothing else."""
+
+    key: str
+    text: str
+    band: str | None  # None when the engine couldn't judge it (too short, not English)
+    note: str  # why there is no band
+    response_id: UUID = field(repr=False)  # for marking; never rendered
+
+    @property
+    def band_label(self) -> str:
+        return BAND_LABELS.get(self.band, "")
 
 
 @dataclass
@@ -21,7 +49,7 @@ class TeamView:
     latest: RoundSummary | None = None  # only when it may be shown
     latest_hidden: bool = False
     shown_ids: set[int] = field(default_factory=set)
-    verbatims: list[str] = field(default_factory=list)
+    verbatims: list[Verbatim] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     verbatim_ok: bool = False
 
@@ -46,6 +74,10 @@ class TeamView:
             return []
         means = self.latest.agree_means or []
         return [(agree_label(name), mean) for name, mean in zip(AGREE_FIELDS, means, strict=False)]
+
+    def verbatim(self, key: str) -> Verbatim | None:
+        """A shown answer by its key; None when answers aren't shown or no shown answer has it."""
+        return next((v for v in self.verbatims if v.key == key), None)
 
     def trend(self):
         if not self.summaries:
@@ -96,10 +128,21 @@ def team_view(unit: Unit) -> TeamView:
     return view
 
 
-def _shuffled_words(summary: RoundSummary) -> tuple[list[str], list[str]]:
-    """The round's answers and questions, each list shuffled on its own, without names or times."""
+def _shuffled_words(summary: RoundSummary) -> tuple[list[Verbatim], list[str]]:
+    """The round's answers (with the engine's band) and questions, each list shuffled on its own,
+    without names or times."""
     rng = random.SystemRandom()
-    answers = list(Response.objects.filter(round_id=summary.round_id).values_list("purpose_text", flat=True))
+    readings = {
+        pk: (alignment, flags)
+        for pk, alignment, flags in AnswerScore.objects.filter(
+            response__round_id=summary.round_id, revision=F("response__revision")
+        ).values_list("response_id", "alignment", "flags")
+    }
+    answers = [
+        _verbatim(pk, text, *readings.get(pk, (None, None)))
+        for pk, text in Response.objects.filter(round_id=summary.round_id).values_list("pk", "purpose_text")
+        if text.strip()
+    ]
     questions = list(
         Response.objects.filter(round_id=summary.round_id)
         .exclude(question_for_leader="")
@@ -107,4 +150,13 @@ def _shuffled_words(summary: RoundSummary) -> tuple[list[str], list[str]]:
     )
     rng.shuffle(answers)
     rng.shuffle(questions)
-    return [a for a in answers if a.strip()], [q for q in questions if q.strip()]
+    return answers, [q for q in questions if q.strip()]
+
+
+def _verbatim(response_id: UUID, text: str, alignment: float | None, flags: list[str] | None) -> Verbatim:
+    band = band_of(alignment)
+    if band is not None:
+        note = ""
+    else:
+        note = "not read yet" if flags is None else unread_note(flags)
+    return Verbatim(key=answer_key(response_id), text=text, band=band, note=note, response_id=response_id)

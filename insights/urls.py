@@ -9,4 +9,5 @@ urlpatterns = [
     path("dashboard/cascade/", views.cascade_view, name="cascade"),
     path("dashboard/export.csv", views.org_dashboard_csv, name="org_dashboard_csv"),
     path("units/<int:unit_id>/dashboard/", views.team_dashboard, name="team_dashboard"),
+    path("units/<int:unit_id>/dashboard/answers/<slug:key>/mark/", views.answer_mark, name="answer_mark"),
 ]

@@ -1,17 +1,20 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from alignment import SITUATIONS
 from insights.cascade import cascade_links
 from insights.dashboard import SORTS, Scope, dashboard_scope
 from insights.export import write_dashboard_csv
+from insights.forms import LeaderMarkForm
 from insights.home import home_context
+from insights.marks import leader_mark_set, markable_answer, marks_panel
 from insights.team_view import team_view
-from teams.access import get_unit_or_404, require_unit_results_viewer
+from teams.access import get_unit_or_404, require_unit_manager, require_unit_results_viewer
 
 
 @require_GET
@@ -90,8 +93,28 @@ def team_dashboard(request, unit_id: int):
         "row": view.row,
         "threshold": unit.organization.min_group_size,
         "verbatim_threshold": unit.organization.min_verbatim_size,
+        "marks": marks_panel(view, request.user),
     }
     return render(request, "dashboards/team.html", context)
+
+
+@require_POST
+@login_required
+def answer_mark(request, unit_id: int, key: str):
+    """The leader's own reading of one shown answer: yes, part of it, or not it."""
+    unit = get_unit_or_404(request.user, unit_id)
+    require_unit_manager(request.user, unit, action="mark answers")
+    view = team_view(unit)
+    verbatim = markable_answer(view, key)
+    form = LeaderMarkForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Mark the answer with one of the three buttons.")
+    leader_mark_set(view=view, verbatim=verbatim, marked_by=request.user, mark=form.cleaned_data["mark"])
+    if not request.htmx:
+        return redirect(reverse("team_dashboard", args=[unit.pk]) + f"#answer-{key}")
+    marks = marks_panel(view, request.user)
+    context = {"unit": unit, "marks": marks, "answer": marks.answer(key), "oob": True}
+    return render(request, "dashboards/team.html#answer_marked", context)
 
 
 @require_GET

@@ -4,8 +4,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from alignment import ModelNotFound
 from purpose.diff import word_diff
-from purpose.forms import MAX_KEY_IDEAS, PurposeForm
+from purpose.engine import app_encoder
+from purpose.forms import MAX_KEY_IDEAS, PurposeForm, SampleAnswersForm
+from purpose.preview import MAX_SAMPLES, SAMPLE_MAX_LENGTH, samples_read
 from purpose.selectors import statement_in_force, statement_versions, with_statement_in_force
 from purpose.services import StaleEdit, purpose_update
 from teams.access import (
@@ -18,7 +21,7 @@ from teams.access import (
 from teams.selectors import unit_people, units_with_people
 
 
-def _editor_context(unit, form, current, stale=None):
+def _editor_context(unit, form, current, stale=None, samples=""):
     parent = unit.parent
     return {
         "unit": unit,
@@ -28,6 +31,9 @@ def _editor_context(unit, form, current, stale=None):
         "parent_purpose": statement_in_force(parent),
         "stale": stale,
         "max_key_ideas": MAX_KEY_IDEAS,
+        "samples": samples,
+        "max_samples": MAX_SAMPLES,
+        "sample_max_length": SAMPLE_MAX_LENGTH,
     }
 
 
@@ -46,23 +52,55 @@ def purpose_edit(request, unit_id: int):
         return render(request, _editor_template(request), _editor_context(unit, form, current))
     if "suggest" in request.POST:
         return _suggest_ideas(request, unit, current)
+    if "read_samples" in request.POST:
+        return _read_samples(request, unit, current)
     return _save_purpose(request, unit, current)
 
 
 def _suggest_ideas(request, unit, current):
     """Propose key ideas from the purpose as typed; saves nothing, keeps every field as typed."""
     form, proposed = PurposeForm.with_proposed_ideas(request.POST)
-    context = _editor_context(unit, form, current)
+    context = _editor_context(unit, form, current, samples=request.POST.get("samples", ""))
     context["suggested"] = "proposal" if proposed else "no_purpose"
     template = "purpose/edit.html#ideas" if request.htmx else "purpose/edit.html"
     return render(request, template, context)
 
 
+def _read_samples(request, unit, current):
+    """How the engine would read sample answers against the purpose and ideas as typed; saves nothing."""
+    samples_form = SampleAnswersForm(request.POST)
+    context = _editor_context(
+        unit, PurposeForm.as_typed(request.POST), current, samples=request.POST.get("samples", "")
+    )
+    context["samples_form"] = samples_form
+    if not samples_form.is_valid():
+        status = 422
+    else:
+        status = 200
+        try:
+            context["reading"] = samples_read(**samples_form.cleaned_data, encoder=app_encoder())
+        except ModelNotFound:
+            context["engine_missing"] = True
+    template = "purpose/edit.html#samples" if request.htmx else "purpose/edit.html"
+    return render(request, template, context, status=status)
+
+
+def _ideas_left_behind(request, unit, current):
+    """The wording changed, the ideas didn't: fresh ideas to confirm, nothing saved."""
+    form, _ = PurposeForm.with_proposed_ideas(request.POST)
+    context = _editor_context(unit, form, current, samples=request.POST.get("samples", ""))
+    context["ideas_left_behind"] = True
+    return render(request, _editor_template(request), context, status=422)
+
+
 def _save_purpose(request, unit, current):
     template = _editor_template(request)
     form = PurposeForm(request.POST)
+    samples = request.POST.get("samples", "")
     if not form.is_valid():
-        return render(request, template, _editor_context(unit, form, current), status=422)
+        return render(request, template, _editor_context(unit, form, current, samples=samples), status=422)
+    if form.ideas_left_behind(current):
+        return _ideas_left_behind(request, unit, current)
     data = form.cleaned_data
     try:
         statement = purpose_update(
@@ -77,7 +115,7 @@ def _save_purpose(request, unit, current):
         )
     except StaleEdit as stale:
         form = PurposeForm.rebased(request.POST, stale.current)
-        context = _editor_context(unit, form, stale.current, stale=stale.current)
+        context = _editor_context(unit, form, stale.current, stale=stale.current, samples=samples)
         return render(request, template, context, status=409)
     if request.htmx:
         context = {"unit": unit, "current": statement, "can_edit": True, "just_saved": True}

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import factory
 
-from insights.models import RoundSummary
+from insights.models import AnswerScore, RoundSummary
 from purpose.models import PurposeStatement
-from surveys.models import PulseRound
+from surveys.models import PulseRound, Response
 from teams.models import Membership, Organization, Unit, User
 
 PASSWORD = "a-Test-password-1"
@@ -63,6 +63,31 @@ class PurposeStatementFactory(factory.django.DjangoModelFactory):
     purpose = "We help customers pay quickly and safely, so that every sale goes through."
     fit = "We are the payment core the rest of the division builds on."
     author = None
+
+
+class ResponseFactory(factory.django.DjangoModelFactory):
+    """A member's answer as it stands after the round closed (no invitation link)."""
+
+    class Meta:
+        model = Response
+
+    purpose_text = factory.Sequence(lambda n: f"Answer number {n}")
+    fit_text = "We feed the rest of the division."
+    understands_purpose = 4
+    sees_contribution = 4
+    shapes_direction = 3
+    needs_scoring = False
+
+
+class AnswerScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnswerScore
+
+    response = factory.SubFactory(ResponseFactory)
+    revision = factory.SelfAttribute("response.revision")
+    alignment = 50.0
+    encoder = "test-encoder"
+    engine_version = "test"
 
 
 def closed_round_with_summary(

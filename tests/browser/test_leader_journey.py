@@ -81,6 +81,9 @@ def test_saving_after_a_colleague_keeps_both_texts(demo, new_page, log_in, scree
 
     theirs.get_by_label("Why we exist").fill("The admin's wording, saved first.")
     theirs.get_by_role("button", name="Save as new version").click()
+    # New wording, ideas untouched: they are suggested again for the new wording, and confirmed.
+    expect(theirs.locator("#ideas-left-behind")).to_contain_text("written for the previous wording")
+    theirs.get_by_role("button", name="Save as new version").click()
     expect(theirs.locator("#purpose-card")).to_contain_text("version 3")
 
     mine.get_by_label("Why we exist").fill("My wording, typed on the older page.")
@@ -102,3 +105,18 @@ def test_editor_works_on_a_phone(demo, new_page, log_in, screenshot):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     screenshot(page, "leader-editor-phone")
+
+
+def test_leader_tries_sample_answers_against_the_wording_typed(demo, new_page, log_in):
+    page = new_page()
+    log_in(page, "lead@demo.example")
+    page.get_by_role("link", name="Edit purpose").first.click()
+    versions = PurposeStatement.objects.filter(unit__name="Payments").count()
+    page.get_by_label("Why we exist").fill(NEW_PURPOSE)
+    page.get_by_label("Sample answers").fill("We help small shops take every kind of card payment.\nidk")
+    page.get_by_role("button", name="Read these answers").click()
+    result = page.locator("#samples-result")
+    expect(result).to_contain_text("No reading: too short to judge.")
+    expect(result).to_contain_text("/ 100")
+    expect(page.get_by_label("Why we exist")).to_have_value(NEW_PURPOSE)  # swapped in place, text kept
+    assert PurposeStatement.objects.filter(unit__name="Payments").count() == versions

@@ -4,7 +4,7 @@ and the statement/idea cache."""
 import numpy as np
 import pytest
 
-from alignment import score_answers, split_ideas
+from alignment import reading, score_answers, split_ideas
 from alignment.cache import VectorCache, clear_vector_cache
 from alignment.encoders import encode_with_segments, segments_as_texts
 from alignment.ideas import answer_segment_spans, answer_segments
@@ -117,8 +117,9 @@ def test_answer_segment_spans_match_the_segment_texts():
 
 def test_score_answers_runs_the_model_once_per_answer(semantic, counted):
     ideas = split_ideas(SUPPORT)
-    score_answers(SUPPORT, ANSWERS[:1], ideas, semantic)  # statement + ideas: one pass, then cached
-    assert counted.runs == 1 + 1 and counted.rows == 1 + len(ideas) + 1
+    reading._readers.clear()
+    score_answers(SUPPORT, ANSWERS[:1], ideas, semantic)  # statement and each idea once, then cached
+    assert counted.runs == 1 + len(ideas) + 1 and counted.rows == 1 + len(ideas) + 1
     counted.runs = counted.rows = 0
     for answer in ANSWERS:
         score_answers(SUPPORT, [answer], ideas, semantic)

@@ -18,7 +18,9 @@ def edit_url(unit):
     return reverse("purpose_edit", args=[unit.pk])
 
 
-def post_editor(client, unit, *, ideas="", base=0, action="save", purpose=TYPED_PURPOSE, **headers):
+def post_editor(
+    client, unit, *, ideas="", base=0, action="save", purpose=TYPED_PURPOSE, ideas_for=None, **headers
+):
     data = {
         "purpose": purpose,
         "fit": "We feed Payouts.",
@@ -26,6 +28,8 @@ def post_editor(client, unit, *, ideas="", base=0, action="save", purpose=TYPED_
         "base_version": base,
         action: "",
     }
+    if ideas_for is not None:
+        data["ideas_for"] = ideas_for
     return client.post(edit_url(unit), data, **headers)
 
 
@@ -149,7 +153,9 @@ def test_outsider_gets_404(login, team, outsider, action):
 def test_card_and_history_show_the_confirmed_ideas(login, team, leader, member):
     client = login(leader)
     post_editor(client, team, ideas="Trust\nSpeed", base=0)
-    post_editor(client, team, ideas="Trust\nSpeed", base=1, purpose="Same ideas, new words.")
+    # New words, the same ideas, confirmed for the new words.
+    new_words = "Same ideas, new words."
+    post_editor(client, team, ideas="Trust\nSpeed", base=1, purpose=new_words, ideas_for=new_words)
     post_editor(client, team, ideas="Trust", base=2)
     card = login(member).get(reverse("unit_detail", args=[team.pk])).content.decode()
     assert "Key ideas" in card and "<li>Trust</li>" in card and "<li>Speed</li>" not in card

@@ -1,0 +1,198 @@
+"""The graded teams (tests/data/graded) and the figures the engine is judged by.
+
+Every figure here is meant for teams left out of fitting: alignment.fitting
+produces held-out readings by cross-validation and passes them in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .evaluation import spearman
+
+SITUATION_CODES = ("aligned", "shared_other", "split", "no_shared")
+
+
+@dataclass
+class GradedAnswer:
+    text: str
+    grade: int
+    ideas: list[int]
+    twisted: list[int]
+    kind: str
+
+    @property
+    def is_trap(self) -> bool:
+        return self.kind.startswith("trap")
+
+
+@dataclass
+class GradedTeam:
+    id: str
+    field: str
+    purpose: str
+    fit: str
+    ideas: list[str]
+    situation: str
+    answers: list[GradedAnswer] = field(default_factory=list)
+
+    @property
+    def writer(self) -> str:
+        """Who wrote and graded the team (the file's letter): held out together in one check."""
+        return self.id.split("-", 1)[0]
+
+
+def load_graded(folder: str | Path) -> list[GradedTeam]:
+    teams = []
+    for path in sorted(Path(folder).glob("teams_*.json")):
+        for raw in json.loads(path.read_text(encoding="utf-8")):
+            teams.append(
+                GradedTeam(
+                    raw["id"],
+                    raw["field"],
+                    raw["purpose"],
+                    raw.get("fit", ""),
+                    list(raw["ideas"]),
+                    raw["situation"],
+                    [
+                        GradedAnswer(
+                            a["text"], int(a["grade"]), list(a["ideas"]), list(a["twisted"]), a["kind"]
+                        )
+                        for a in raw["answers"]
+                    ],
+                )
+            )
+    return teams
+
+
+@dataclass
+class TeamResult:
+    """The engine's held-out reading of one graded team."""
+
+    team: GradedTeam
+    alignment: list[float | None]  # per answer; None = not judged
+    named: list[list[bool]]  # per answer, per idea
+    situation: str | None
+
+
+def _pairs(results: Sequence[TeamResult]):
+    for r in results:
+        for i, a in enumerate(r.team.answers):
+            for j, b in enumerate(r.team.answers):
+                if i < j and a.grade != b.grade and r.alignment[i] is not None and r.alignment[j] is not None:
+                    yield r, i, j
+
+
+def pairwise_ordering(results: Sequence[TeamResult]) -> float:
+    """Within each team, the share of answer pairs of different grades that the scores order
+    the same way (ties count half); answers the engine did not judge are left out."""
+    good = total = 0.0
+    for r, i, j in _pairs(results):
+        d = (r.alignment[i] - r.alignment[j]) * (r.team.answers[i].grade - r.team.answers[j].grade)
+        good += 1.0 if d > 0 else 0.5 if d == 0 else 0.0
+        total += 1
+    return good / total if total else float("nan")
+
+
+def traps_below_faithful(results: Sequence[TeamResult]) -> float:
+    """Share of (trap, grade-3 answer) pairs of one team where the trap reads lower."""
+    good = total = 0
+    for r in results:
+        scores = r.alignment
+        for i, a in enumerate(r.team.answers):
+            if not a.is_trap or scores[i] is None:
+                continue
+            for j, b in enumerate(r.team.answers):
+                if b.grade == 3 and scores[j] is not None:
+                    total += 1
+                    good += scores[i] < scores[j]
+    return good / total if total else float("nan")
+
+
+def idea_prf(results: Sequence[TeamResult]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of "names idea k" over every judged answer and idea."""
+    tp = fp = fn = 0
+    for r in results:
+        for i, a in enumerate(r.team.answers):
+            if r.alignment[i] is None:
+                continue
+            for k, named in enumerate(r.named[i]):
+                gold = k in a.ideas
+                tp += named and gold
+                fp += named and not gold
+                fn += gold and not named
+    p = tp / (tp + fp) if tp + fp else 0.0
+    rc = tp / (tp + fn) if tp + fn else 0.0
+    return p, rc, (2 * p * rc / (p + rc) if p + rc else 0.0)
+
+
+def median_of(results: Sequence[TeamResult], select) -> float:
+    values = [
+        r.alignment[i]
+        for r in results
+        for i, a in enumerate(r.team.answers)
+        if select(a) and r.alignment[i] is not None
+    ]
+    return float(np.median(values)) if values else float("nan")
+
+
+def situation_accuracy(results: Sequence[TeamResult]) -> float:
+    return float(np.mean([r.situation == r.team.situation for r in results]))
+
+
+def answer_spearman(results: Sequence[TeamResult]) -> float:
+    pairs = [
+        (r.alignment[i], a.grade)
+        for r in results
+        for i, a in enumerate(r.team.answers)
+        if r.alignment[i] is not None
+    ]
+    return spearman([p[0] for p in pairs], [p[1] for p in pairs])
+
+
+def is_faithful(a: GradedAnswer) -> bool:
+    return a.grade == 3
+
+
+def is_off_target(a: GradedAnswer) -> bool:
+    return a.grade == 0 and not a.is_trap and a.kind not in ("too_short",)
+
+
+METRICS = {
+    "pairwise_ordering": pairwise_ordering,
+    "traps_below_faithful": traps_below_faithful,
+    "idea_f1": lambda rs: idea_prf(rs)[2],
+    "idea_precision": lambda rs: idea_prf(rs)[0],
+    "idea_recall": lambda rs: idea_prf(rs)[1],
+    "situation_accuracy": situation_accuracy,
+    "faithful_median": lambda rs: median_of(rs, is_faithful),
+    "off_target_median": lambda rs: median_of(rs, is_off_target),
+    "spearman": answer_spearman,
+}
+
+
+def bootstrap(
+    results: Sequence[TeamResult], metric, *, rounds: int = 1000, seed: int = 0
+) -> tuple[float, float]:
+    """95% interval of a figure, resampling whole teams (answers of one team are not independent)."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(rounds):
+        sample = [results[i] for i in rng.integers(0, len(results), len(results))]
+        value = metric(sample)
+        if not np.isnan(value):
+            values.append(value)
+    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
+
+
+def report(results: Sequence[TeamResult], *, rounds: int = 1000) -> dict[str, dict[str, float]]:
+    out = {}
+    for name, metric in METRICS.items():
+        low, high = bootstrap(results, metric, rounds=rounds)
+        out[name] = {"value": round(metric(results), 4), "low": round(low, 4), "high": round(high, 4)}
+    return out
