@@ -28,7 +28,7 @@ BASELINE_SQL = """
 WITH RECURSIVE ranked AS (
     SELECT s.unit_id, s.respondents, s.invited, s.alignment, s.agreement,
            ROW_NUMBER() OVER (PARTITION BY s.unit_id ORDER BY s.closes_at DESC) AS rn
-    FROM purpose_roundsummary s JOIN teams_unit u ON u.id = s.unit_id
+    FROM insights_roundsummary s JOIN teams_unit u ON u.id = s.unit_id
     WHERE u.organization_id = %(org)s AND s.is_final
 ), ancestry(unit_id, ancestor_id) AS (
     SELECT id, id FROM teams_unit WHERE organization_id = %(org)s

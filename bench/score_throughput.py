@@ -57,7 +57,7 @@ def main() -> None:
 
     from config.celery import app
     from purpose.engine import app_encoder
-    from surveys.answering import queue_scoring
+    from insights.scoring import round_scoring_queue
     from surveys.models import PulseRound, Response
     from tests.factories import MembershipFactory, OrganizationFactory, PurposeStatementFactory, UnitFactory
 
@@ -149,14 +149,14 @@ def main() -> None:
                     raise SystemExit("the worker did not start")
             pending = Response.objects.filter(round=pulse_round, needs_scoring=True)
             save_answers(texts[:warm])  # the worker loads the model on its first task
-            queue_scoring(pulse_round.pk)
+            round_scoring_queue(round_id=pulse_round.pk)
             while pending.exists():
                 time.sleep(0.05)
             responses = save_answers(texts)
             start = time.perf_counter()
             # As each answer's request does after commit: at most one task per round is queued.
             for _ in responses:
-                queue_scoring(pulse_round.pk)
+                round_scoring_queue(round_id=pulse_round.pk)
             while pending.exists():
                 time.sleep(0.02)
             end_to_end = n / (time.perf_counter() - start)
@@ -164,7 +164,7 @@ def main() -> None:
         finally:
             worker.terminate()
             worker.wait(timeout=30)
-        scored = Response.objects.filter(round=pulse_round, alignment__isnull=False).count()
+        scored = Response.objects.filter(round=pulse_round, score__alignment__isnull=False).count()
         print(f"responses scored: {scored - warm} (+{warm} warm-up), encoder {encoder.name}")
         print(f"encoder alone, same texts, one response at a time: {one_at_a_time:.1f} responses/s")
         print(f"encoder alone, same texts, all in one call:        {all_at_once:.1f} responses/s")

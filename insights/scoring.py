@@ -54,32 +54,58 @@ def response_score(*, response_id) -> int:
         parent_purpose=_parent_purpose_text(statement),
         encoder=encoder,
     )
-    stored = 0
     with transaction.atomic():
-        for response, score, fit in zip(batch, scores, fits, strict=True):
-            # The flag is cleared only for the revision read: a sort of optimistic lock.
-            if not Response.objects.filter(pk=response.pk, revision=response.revision).update(
-                needs_scoring=False
-            ):
-                continue
-            AnswerScore.objects.update_or_create(
-                response_id=response.pk,
-                defaults={
-                    "revision": response.revision,
-                    "alignment": score.alignment,
-                    "fit_alignment": fit.leader.alignment,
-                    "fit_parent_alignment": fit.parent.alignment if fit.parent else None,
-                    "idea_hits": [bool(hit) for hit in score.ideas_named],
-                    "flags": list(score.flags),
-                    "encoder": encoder.name,
-                    "engine_version": ENGINE_VERSION,
-                    "vector": score.vector.astype(np.float32).tobytes() if score.vector is not None else None,
-                },
-            )
-            stored += 1
-        if stored:
+        # Written only for the revision read: a sort of optimistic lock. A member who
+        # revised meanwhile keeps the answer waiting, and that revision is scored next.
+        current = dict(
+            Response.objects.select_for_update()
+            .filter(pk__in=[r.pk for r in batch])
+            .values_list("pk", "revision")
+        )
+        fresh = [
+            (response, score, fit)
+            for response, score, fit in zip(batch, scores, fits, strict=True)
+            if current.get(response.pk) == response.revision
+        ]
+        Response.objects.filter(pk__in=[response.pk for response, _, _ in fresh]).update(needs_scoring=False)
+        AnswerScore.objects.bulk_create(
+            [_answer_score(response, score, fit, encoder.name) for response, score, fit in fresh],
+            update_conflicts=True,
+            unique_fields=["response"],
+            update_fields=SCORE_FIELDS,
+        )
+        if fresh:
             summary_mark_stale(round_id=first.round_id)
+    stored = len(fresh)
     return stored
+
+
+SCORE_FIELDS = [
+    "revision",
+    "alignment",
+    "fit_alignment",
+    "fit_parent_alignment",
+    "idea_hits",
+    "flags",
+    "encoder",
+    "engine_version",
+    "vector",
+]
+
+
+def _answer_score(response, score, fit, encoder_name: str) -> AnswerScore:
+    return AnswerScore(
+        response_id=response.pk,
+        revision=response.revision,
+        alignment=score.alignment,
+        fit_alignment=fit.leader.alignment,
+        fit_parent_alignment=fit.parent.alignment if fit.parent else None,
+        idea_hits=[bool(hit) for hit in score.ideas_named],
+        flags=list(score.flags),
+        encoder=encoder_name,
+        engine_version=ENGINE_VERSION,
+        vector=score.vector.astype(np.float32).tobytes() if score.vector is not None else None,
+    )
 
 
 def round_scoring_queue(*, round_id: int) -> bool:
