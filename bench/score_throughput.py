@@ -56,8 +56,8 @@ def main() -> None:
     from django.core.management import call_command
 
     from config.celery import app
-    from purpose.engine import app_encoder
     from insights.scoring import round_scoring_queue
+    from purpose.engine import app_encoder
     from surveys.models import PulseRound, Response
     from tests.factories import MembershipFactory, OrganizationFactory, PurposeStatementFactory, UnitFactory
 
