@@ -35,15 +35,43 @@ IDEA_THRESHOLD = 40.0
 
 # Places where a purpose statement moves to its next idea: what we do → for
 # whom → so that / by means of. Order does not matter, all are applied.
+# "because of" introduces a noun phrase, not a reason clause ("…trust us
+# because of how we handle their data" is one idea). A bare "for" before
+# "the/our/every…" names whom we serve, except in time and reason idioms
+# ("in time for the delivery date", "for the whole shift", "for the sake of").
 _BOUNDARY = re.compile(
     r"\s*[:;—–]\s+|\s+-\s+"
     r"|,?\s+so\s+that\s+|,\s+so\s+|\s+so\s+(?=(?:we|they|our|their|it|you|people|everyone|every|each|nobody|no one|the)\b)"
-    r"|,?\s+in\s+order\s+to\s+|,?\s+while\s+|,?\s+which\s+|,?\s+because\s+"
+    r"|,?\s+in\s+order\s+to\s+|,?\s+while\s+|,?\s+which\s+|,?\s+because\s+(?!of\b)"
     r"|,?\s+by\s+(?=\w+ing\b)|,\s+by\s+|,\s+with\s+"
-    r"|,?\s+including\s+|,\s+for\s+|\s+for\s+(?=(?:every|all|each|our|their|the)\b)"
+    r"|,?\s+including\s+|,\s+for\s+"
+    r"|(?<!\btime)\s+for\s+(?=(?:every|all|each|our|their|the)\b)(?!the\s+(?:sake|whole|entire|rest)\b)"
     r"|,\s+(?:and|but)\s+|\s+and\s+(?=(?:we|they|it|you|then)\b)",
     re.I,
 )
+# A cut at "and" may fall inside a list ("…, safe, and always available");
+# see ``_joins_list``. ("or" is never a boundary: it joins alternatives.)
+_LIST_CUT = re.compile(r",?\s+and\s+", re.I)
+# After "and", a clause of its own usually opens with a subject pronoun,
+# "then", a subordinator or relative ("and when the power goes out…", "and
+# that people trust"), or with a verb taking a pronoun object ("and connect
+# them to advice"); a list item never does.
+_CLAUSE_OPENER = re.compile(
+    r"(?:we|they|it|you|i|he|she|there|then|when|whenever|if|unless|once|until|where|as\s+soon\s+as"
+    r"|that|who|which)\b"
+    r"|[^\W\d_]+\s+(?:them|us|it|him|her|me)\b",
+    re.I,
+)
+# A subject anywhere in a short stretch makes it a clause ("and in that
+# time you're offloading", "and nothing blows up"), however few content
+# words it has.
+_SUBJECT = re.compile(
+    r"\b(?:we|they|you|i|he|she|nobody|no\s+one|nothing|everyone|everybody|everything)(?:['’][^\W\d_]+)?\b",
+    re.I,
+)
+# Cuts before a phrase (not a clause) that may be a short aside between
+# commas (", with them, the next step…"); see ``_is_aside``.
+_PHRASE_CUT = re.compile(r",\s+(?:with|for|by|including)\s+", re.I)
 _AND = re.compile(r"\s+and\s+", re.I)
 # Used with .match(text, pos, endpos), which anchors at pos (a "^" would
 # anchor at the start of the whole text instead).
@@ -59,6 +87,7 @@ def _content_words(text: str) -> int:
 
 def _tidy(text: str, a: int, b: int) -> tuple[int, int]:
     """The span of ``text[a:b]`` without edge punctuation and linking words."""
+    end = b
     a, b = strip_span(text, a, b, _TIDY_STRIP)
     prev = None
     while prev != (a, b):
@@ -67,22 +96,75 @@ def _tidy(text: str, a: int, b: int) -> tuple[int, int]:
         if m:
             a = m.end()
         a, b = strip_span(text, a, b, " ,")
+    # A bracket the clause opens keeps its closing one ("…(safe place,
+    # neighbour or locker)" rather than "…(safe place, neighbour or locker").
+    close = text.find(")", b, end)
+    if close >= 0 and text.count("(", a, b) > text.count(")", a, b):
+        b = close + 1
     return a, b
+
+
+def _joins_list(sentence: str, start: int, cut: int, rest: int, end: int) -> bool:
+    """Whether the "and" in ``sentence[cut:rest]`` joins the items of a
+    list rather than two clauses (``start``/``end``: the clause it sits in).
+
+    A list item has no subject or object of its own, so the conjunction
+    joins a list when what follows it does not open a clause
+    (``_CLAUSE_OPENER``) and either (a) what follows, up to the next comma,
+    is short: fewer than ``MIN_CONTENT_WORDS`` content words and no subject
+    ("fast, safe and always available", "correctly and on time, from…"); or
+    (b) it closes "X, Y and Z" where Y is an item of one or two words after
+    a comma ("concerns, grievances and disciplinary cases", "safe, clean and
+    fit to finish its duty"). With a comma before the conjunction (", and"),
+    which more often joins clauses ("…what they ordered, undamaged, and
+    never have to chase it"), (b) needs two such items ("families, dog
+    walkers, sports clubs, and older…")."""
+    after = sentence[rest:end]
+    if _CLAUSE_OPENER.match(after):
+        return False
+    item = after.split(",", 1)[0]
+    if _content_words(item) < MIN_CONTENT_WORDS and not _SUBJECT.search(item):
+        return True
+    items = sentence[start:cut].split(",")[1:]
+    needed = 2 if sentence[cut] == "," else 1
+    return len(items) >= needed and all(1 <= len(words(item)) <= 2 for item in items[-needed:])
+
+
+def _is_aside(sentence: str, cut: re.Match[str], end: int) -> bool:
+    """Whether a phrase cut (``_PHRASE_CUT``) only opens an aside without
+    content words, closed by a comma (", with them, the next step…"): the
+    aside belongs to its clause."""
+    if not _PHRASE_CUT.fullmatch(cut.group()):
+        return False
+    head, comma, _ = sentence[cut.end() : end].partition(",")
+    return bool(comma) and _content_words(head) == 0
 
 
 def _spans(sentence: str) -> list[tuple[int, int]]:
     """Clause spans of one sentence; a bare "and" splits only when both
     sides are clauses in their own right (>= 4 content words each), which
-    keeps "find and hire" or "pipelines and observability" together."""
+    keeps "find and hire" or "pipelines and observability" together. No
+    "and" splits the items of a list (``_joins_list``)."""
+    matches = list(_BOUNDARY.finditer(sentence))
     cuts = [0]
-    for m in _BOUNDARY.finditer(sentence):
+    for i, m in enumerate(matches):
+        start = cuts[-1]
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(sentence)
+        if _is_aside(sentence, m, end):
+            continue
+        if _LIST_CUT.fullmatch(m.group()) and _joins_list(sentence, start, m.start(), m.end(), end):
+            continue
         cuts.extend([m.start(), m.end()])
     cuts.append(len(sentence))
     spans = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2)]
     out = []
     for a, b in spans:
         for m in _AND.finditer(sentence, a, b):
-            if _content_words(sentence[a : m.start()]) >= 4 and _content_words(sentence[m.end() : b]) >= 4:
+            if (
+                _content_words(sentence[a : m.start()]) >= 4
+                and _content_words(sentence[m.end() : b]) >= 4
+                and not _joins_list(sentence, a, m.start(), m.end(), b)
+            ):
                 out.append((a, m.start()))
                 a = m.end()
                 break

@@ -18,6 +18,7 @@ from surveys.models import Invitation, PulseRound, Response
 from teams.models import Membership, Organization, Unit
 
 ROUNDS = 4
+SEED = 7
 ROUND_EVERY = timedelta(weeks=4)
 OPEN_FOR = timedelta(days=5)
 
@@ -37,9 +38,10 @@ QUESTIONS = [
 ]
 OPENERS = ["", "I'd say ", "For me, ", "Basically ", "In short, "]
 
-# How each team's members tend to answer: shares of (faithful, partial, other, vague).
+# How each team's members answer: shares of (faithful, partial, other, vague) in every round,
+# as near as whole answers allow (see _kinds).
 PROFILES = {
-    "aligned": (0.6, 0.3, 0.0, 0.1),
+    "aligned": (0.8, 0.2, 0.0, 0.0),
     "shared_other": (0.1, 0.1, 0.7, 0.1),
     "split": (0.45, 0.0, 0.0, 0.55),
     "no_shared": (0.05, 0.15, 0.2, 0.6),
@@ -54,13 +56,18 @@ TEAM_PROFILES = {
 }
 
 
+def _fresh(rng: random.Random, texts: list[str], used: set[str]) -> str:
+    """One of ``texts`` nobody in the round has said yet, while any is left: people rarely say
+    the same words, and identical answers from different members would read as a shared purpose."""
+    text = rng.choice([t for t in texts if t not in used] or texts)
+    used.add(text)
+    return text
+
+
 def _answer(rng: random.Random, kind: str, statement: PurposeStatement, used: set[str]) -> str:
     written = ANSWERS.get(statement.unit.name, {}).get(kind)
     if written:
-        fresh = [text for text in written if text not in used] or written  # people rarely say the same words
-        text = rng.choice(fresh)
-        used.add(text)
-        return text
+        return _fresh(rng, written, used)
     opener = rng.choice(OPENERS)
     if kind == "faithful":
         text = statement.purpose
@@ -69,14 +76,37 @@ def _answer(rng: random.Random, kind: str, statement: PurposeStatement, used: se
     elif kind == "other":
         text = statement.fit or rng.choice(VAGUE)
     else:
-        return rng.choice(VAGUE)
+        return _fresh(rng, VAGUE, used)
     text = text[0].lower() + text[1:] if opener else text
     return (opener + text).strip()
 
 
 def _kinds(rng: random.Random, profile: str, n: int) -> list[str]:
-    weights = PROFILES[profile]
-    return rng.choices(["faithful", "partial", "other", "vague"], weights=weights, k=n)
+    """The kinds of ``n`` answers in the profile's shares, as near as whole answers allow (largest
+    remainder, ties drawn), in random order: a round of five from a split team is two or three
+    faithful answers, never five vague ones by the luck of the draw."""
+    kinds = ["faithful", "partial", "other", "vague"]
+    exact = [share * n for share in PROFILES[profile]]
+    counts = [int(x) for x in exact]
+    by_remainder = sorted(range(len(kinds)), key=lambda k: (counts[k] - exact[k], rng.random()))
+    for k in by_remainder[: n - sum(counts)]:
+        counts[k] += 1
+    drawn = [kind for kind, count in zip(kinds, counts, strict=True) for _ in range(count)]
+    rng.shuffle(drawn)
+    return drawn
+
+
+def _enough_for_the_dashboards(
+    rng: random.Random, members: list[int], answering: list[int], organization: Organization
+) -> list[int]:
+    """The latest pulse is what the dashboards show: where the team is big enough, a few more
+    members answer so that it reaches the privacy minimum. Earlier pulses may fall short (the trend
+    shows those as not shown), and a team smaller than the minimum stays hidden."""
+    short = min(len(members), organization.min_group_size) - len(answering)
+    if short <= 0:
+        return answering
+    more = set(rng.sample([m for m in members if m not in answering], short))
+    return [m for m in members if m in more or m in answering]
 
 
 def demo_history_needed(organization: Organization) -> bool:
@@ -85,12 +115,14 @@ def demo_history_needed(organization: Organization) -> bool:
 
 def demo_history(organization: Organization, *, progress: Callable[[str], None] = lambda _: None) -> int:
     """Create ROUNDS closed pulses per team, with scored answers and summaries. Returns rounds made."""
-    rng = random.Random(7)
     app_encoder()  # load the model once, before the first round
     now = timezone.now()
     teams = list(Unit.objects.filter(organization=organization, kind=Unit.Kind.TEAM).order_by("name"))
     made = 0
     for number, team in enumerate(teams, start=1):
+        # Each team draws from a stream of its own, so editing one team's answers (or the engine's
+        # split of another statement) leaves every other team's history as it was.
+        rng = random.Random(f"{SEED}:{team.name}")
         members = list(
             Membership.objects.filter(unit=team, role=Membership.Role.MEMBER).values_list(
                 "user_id", flat=True
@@ -115,14 +147,11 @@ def demo_history(organization: Organization, *, progress: Callable[[str], None] 
                 )
                 share = rng.uniform(0.6, 0.95)
                 answering = [m for m in members if rng.random() < share]
+                if back == 1:
+                    answering = _enough_for_the_dashboards(rng, members, answering, organization)
+                # Closed, so as round_close leaves them: no answer times, answers unlinked.
                 Invitation.objects.bulk_create(
-                    Invitation(
-                        round=pulse_round,
-                        user_id=m,
-                        sent_at=opens,
-                        answered_at=opens + timedelta(hours=1) if m in answering else None,
-                    )
-                    for m in members
+                    Invitation(round=pulse_round, user_id=m, sent_at=opens) for m in members
                 )
                 kinds = _kinds(rng, profile, len(answering))
                 used: set[str] = set()

@@ -1,9 +1,18 @@
 from django import template
 
+from alignment.reading import BAND_CUTS
+
 register = template.Library()
 
-# Bands on the calibrated scale: faithful paraphrases of a purpose land around 45–60.
-HEAT_BANDS = [(55, "heat-5"), (45, "heat-4"), (35, "heat-3"), (25, "heat-2")]
+# The heatmap's shades follow the purpose scale's bands (25/50/75): darkest where
+# members say something else, lightest where they tell the purpose back; "on topic"
+# is split in two so a team sliding towards "something else" shows it.
+HEAT_BANDS = [
+    (BAND_CUTS[2], "heat-5"),
+    (BAND_CUTS[1], "heat-4"),
+    ((BAND_CUTS[0] + BAND_CUTS[1]) / 2, "heat-3"),
+    (BAND_CUTS[0], "heat-2"),
+]
 
 
 @register.filter
