@@ -222,9 +222,15 @@ def _out_of_fold_expected(ds: Dataset, rows: np.ndarray) -> np.ndarray:
 
 
 def _team_features(ds: Dataset, t: int, alignment_by_answer: dict[int, float]) -> np.ndarray:
-    f = ds.features[t]
+    f, team = ds.features[t], ds.teams[t]
     judged = sorted(alignment_by_answer)
-    return situation_features([alignment_by_answer[i] for i in judged], f.vectors[judged])
+    return situation_features(
+        [alignment_by_answer[i] for i in judged],
+        f.vectors[judged],
+        f.statement_vector,
+        [team.answers[i].text for i in judged],
+        team.purpose,
+    )
 
 
 PAIR_KNOTS = 40
@@ -264,7 +270,18 @@ def read_graded_team(
     alignment = [r.alignment if r else None for r in readings]
     named = [r.ideas_named if r else [False] * len(team.ideas) for r in readings]
     judged = [i for i, a in enumerate(alignment) if a is not None]
-    code = situation.classify([alignment[i] for i in judged], features.vectors[judged]) if judged else None
+    texts = [team.answers[i].text for i in judged]
+    code = (
+        situation.classify(
+            [alignment[i] for i in judged],
+            features.vectors[judged],
+            features.statement_vector,
+            texts,
+            team.purpose,
+        )
+        if judged
+        else None
+    )
     return graded.TeamResult(team, alignment, named, code)
 
 

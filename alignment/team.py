@@ -9,6 +9,7 @@ plus an encoder), so a dashboard never re-runs the model.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,8 +17,10 @@ import numpy as np
 
 from . import calibration
 from .encoders import Encoder
-from .reading import BAND_CUTS, Linear, model_for
+from .lexical import STOP_WORDS, stem
+from .reading import BAND_CUTS, Linear, model_for, shared_reader
 from .scoring import AnswerScore
+from .text import clean, words
 
 # Thresholds on the calibrated 0–100 scale, set from 52 synthetic teams
 # built from tests/data/alignment_eval.tsv (tests/engine/test_team.py
@@ -171,9 +174,12 @@ def idea_shares(scores: Sequence[AnswerScore | Sequence[bool]], n_ideas: int | N
 
 
 # What decides a team's situation, read from the team's own answers (not a mean
-# against fixed cut-offs): the share of answers in the two upper bands and in
-# the top band, how alike members' answers are, and the largest group of
-# answers below "part of it" that say the same thing as each other.
+# against fixed cut-offs): the share of answers in each band; how alike members'
+# answers are; the largest group of answers below "part of it" that say the same
+# thing as each other; whether members are closer to the statement or to each
+# other (a shared purpose that isn't the leader's shows as members nearer each
+# other); and the share of those lower answers using one same word the statement
+# doesn't (members naming the same other thing).
 SITUATION_FEATURE_NAMES = (
     "share_part_or_better",
     "share_tells_it_back",
@@ -181,11 +187,27 @@ SITUATION_FEATURE_NAMES = (
     "mean_alignment",
     "agreement",
     "largest_other_group",
+    "share_nearer_statement_than_any_member",
+    "nearest_members_minus_statement",
+    "statement_similarity_mean",
+    "statement_similarity_spread",
+    "lower_answers_sharing_a_new_word",
 )
 SAME_THING = 0.4  # cosine at which two answers say the same thing, for the group above
 
 
-def situation_features(alignments: Sequence[float], vectors: np.ndarray) -> np.ndarray:
+def _content_stems(text: str) -> set[str]:
+    return {stem(w.lower()) for w in words(text) if w.lower() not in STOP_WORDS and len(w) > 2}
+
+
+def situation_features(
+    alignments: Sequence[float],
+    vectors: np.ndarray,
+    statement_vector: np.ndarray,
+    texts: Sequence[str],
+    statement: str,
+) -> np.ndarray:
+    """The features above for the judged answers of one team (all sequences aligned)."""
     scores = np.asarray(alignments, dtype=np.float64)
     vecs = np.asarray(vectors, dtype=np.float32)
     n = len(scores)
@@ -199,6 +221,18 @@ def situation_features(alignments: Sequence[float], vectors: np.ndarray) -> np.n
         group = ((sims[np.ix_(below, below)] >= SAME_THING).sum(axis=1) + 1).max() / n
     else:
         group = 0.0
+    to_statement = vecs @ np.asarray(statement_vector, dtype=np.float32)
+    if n > 1:
+        others = sims.copy()
+        np.fill_diagonal(others, -1.0)
+        nearer_statement = float((to_statement > others.max(axis=1)).mean())
+        nearest = np.sort(others, axis=1)[:, -min(2, n - 1) :].mean(axis=1)
+        members_minus_statement = float((nearest - to_statement).mean())
+    else:
+        nearer_statement, members_minus_statement = 1.0, 0.0
+    statement_words = _content_stems(statement)
+    new_words = Counter(w for i in np.flatnonzero(below) for w in _content_stems(texts[i]) - statement_words)
+    sharing = max(new_words.values()) / below.sum() if new_words else 0.0
     return np.array(
         [
             (scores >= BAND_CUTS[1]).mean(),
@@ -207,6 +241,11 @@ def situation_features(alignments: Sequence[float], vectors: np.ndarray) -> np.n
             scores.mean() / 100,
             agreement_raw,
             float(group),
+            nearer_statement,
+            members_minus_statement,
+            float(to_statement.mean()),
+            float(to_statement.std()),
+            float(sharing),
         ]
     )
 
@@ -218,8 +257,9 @@ class SituationModel:
     linear: Linear
     classes: tuple[str, ...]
 
-    def classify(self, alignments: Sequence[float], vectors: np.ndarray) -> str:
-        probs = self.linear.probabilities(situation_features(alignments, vectors)[None, :])[0]
+    def classify(self, alignments, vectors, statement_vector, texts, statement: str) -> str:
+        features = situation_features(alignments, vectors, statement_vector, texts, statement)
+        probs = self.linear.probabilities(features[None, :])[0]
         return self.classes[int(np.argmax(probs))]
 
     def to_json(self) -> dict:
@@ -254,9 +294,13 @@ def read_team(
     idea_hits: Sequence[Sequence[bool]],
     n_ideas: int,
     encoder: Encoder,
+    *,
+    statement: str,
+    texts: Sequence[str],
 ) -> TeamReading:
     """The team's reading from its answers' scores, as stored: the one path the
-    product (round summaries) and ``compare --teams`` both take."""
+    product (round summaries), the editor's sample answers and ``compare --teams``
+    take. ``texts`` are the answers (aligned with ``alignments``)."""
     usable = [i for i, a in enumerate(alignments) if a is not None]
     scores = [float(alignments[i]) for i in usable]
     vecs = np.asarray(vectors, dtype=np.float32)
@@ -268,7 +312,9 @@ def read_team(
     if not scores:
         found = None
     elif model is not None:
-        found = SITUATIONS[model.classify(scores, vecs)]
+        statement_vector = shared_reader(encoder)(clean(statement, max_words=400).text)[0]
+        judged_texts = [texts[i] for i in usable]
+        found = SITUATIONS[model.classify(scores, vecs, statement_vector, judged_texts, statement)]
     else:  # an encoder without a fitted reading (TF-IDF): the cut-offs below
         found = situation(index, team_agreement, share)
     return TeamReading(

@@ -94,7 +94,13 @@ def round_summarize(*, round_id: int) -> RoundSummary:
     texts = [r["response__purpose_text"] for r in usable]
     vectors = _answer_vectors(usable, encoder)
     reading = read_team(
-        [r["alignment"] for r in usable], vectors, [r["idea_hits"] or [] for r in usable], len(ideas), encoder
+        [r["alignment"] for r in usable],
+        vectors,
+        [r["idea_hits"] or [] for r in usable],
+        len(ideas),
+        encoder,
+        statement=statement.purpose,
+        texts=texts,
     )
     agree_rows = Response.objects.filter(round=pulse_round).values_list(*AGREE_FIELDS)
 

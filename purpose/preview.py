@@ -71,7 +71,9 @@ def _sample_reading(text: str, score, ideas: list[str]) -> SampleReading:
     )
 
 
-def _team_situation(scores, ideas: list[str], encoder: Encoder) -> Situation | None:
+def _team_situation(
+    purpose: str, samples: list[str], scores, ideas: list[str], encoder: Encoder
+) -> Situation | None:
     """The situation a team answering like this would be placed in (None below two readable answers)."""
     vectors = [s.vector for s in scores if s.vector is not None]
     if len(vectors) < 2:
@@ -83,6 +85,8 @@ def _team_situation(scores, ideas: list[str], encoder: Encoder) -> Situation | N
         [s.ideas_named for s in scores],
         len(ideas),
         encoder,
+        statement=purpose,
+        texts=samples,
     )
     return reading.situation if reading.respondents >= 2 else None
 
@@ -97,5 +101,5 @@ def samples_read(
     return SamplesReading(
         ideas=ideas,
         samples=[_sample_reading(text, score, ideas) for text, score in zip(samples, scores, strict=True)],
-        situation=_team_situation(scores, ideas, encoder),
+        situation=_team_situation(purpose, samples, scores, ideas, encoder),
     )

@@ -132,6 +132,8 @@ def test_the_team_reading_comes_from_the_answers(semantic):
         [s.ideas_named for s in scores],
         2,
         semantic,
+        statement=PURPOSE,
+        texts=answers,
     )
     assert reading.situation.code == "aligned"
     assert reading.idea_shares[0] >= 0.6

@@ -75,6 +75,8 @@ def read_teams(teams: list[dict], encoder, progress=lambda _: None) -> list[dict
             [s.ideas_named for s in scores],
             len(ideas),
             encoder,
+            statement=team["purpose"],
+            texts=list(team["answers"]),
         )
         out.append(
             {
