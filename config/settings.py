@@ -6,6 +6,7 @@ a SQLite file under DATA_DIR, a Celery broker on the local filesystem, DEBUG.
 With neither, the settings refuse to load.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,16 @@ try:
     # Preloading is a promise for the whole domain that takes months to undo,
     # so it is the operator's decision, never a default.
     HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    # A signed-in browser left alone this long is signed out; every request starts the count again.
+    SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
+    # The largest request body read, in bytes. The biggest real form (the purpose
+    # editor with a dozen sample answers) stays well under 1 MiB.
+    REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 1024 * 1024, minimum=64 * 1024)
+    LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+    # Password resets: at most this many emails per address per hour (teams/forms.py).
+    PASSWORD_RESET_LIMIT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_HOUR", 3, minimum=1)
+    CACHE_URL = env_str("CACHE_URL", "locmem://")
 except ImproperlyConfiguredEnv as exc:
     _fail(exc)
 
@@ -61,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "django_htmx",
     "template_partials",
     "teams",
@@ -72,7 +84,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body, the session or the database (config/middleware.py).
+    "config.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their long cache headers.
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,6 +146,19 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+
+
+def _cache(url: str) -> dict:
+    # The password-reset limit counts in the cache: with several web processes
+    # it needs one they share (Redis); the in-process default counts per process.
+    if url == "locmem://":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(f"CACHE_URL must be locmem:// or a redis:// URL (got {url!r})")
+
+
+CACHES = {"default": _cache(CACHE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "teams.User"
@@ -136,9 +167,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes refuses a locked-out login before any password is checked; the
+# email backend then signs in whatever case the address was typed in.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "teams.auth.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sessions: a new key at every login (Django's), signed out after SESSION_COOKIE_AGE idle.
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Logins: LOGIN_FAILURE_LIMIT wrong passwords for one address from one IP lock
+# that pair out for LOGIN_LOCKOUT_MINUTES (unlock early: manage.py axes_reset_username).
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field (it holds the email)
+AXES_USERNAME_CALLABLE = "teams.auth.login_username"
+AXES_LOCKOUT_CALLABLE = "teams.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Request bodies: refused with 413 above REQUEST_MAX_BYTES before they are read
+# (config.middleware); no form takes files, so a file part is refused too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES  # never spooled to disk: refused once parsed
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000  # the admin's membership inline sends five per person
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -18,7 +18,18 @@ HEADER = [
 ]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (`=HYPERLINK(...)` in a unit's name); a leading quote makes it plain text (OWASP's rule).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """Text that came from people (names, paths): never read as a formula."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def _fmt(value: float | None, digits: int = 1) -> str:
+    """A figure we format ourselves stays a number: a change of -3.5 is not a formula."""
     return "" if value is None else f"{value:.{digits}f}"
 
 
@@ -33,14 +44,14 @@ def write_dashboard_csv(out, rows: Iterable[UnitRow], *, threshold: int) -> None
         rate = row.response_rate * 100 if row.response_rate is not None else None
         writer.writerow(
             [
-                row.name,
-                row.kind,
-                " / ".join(row.path),
+                _text(row.name),
+                _text(row.kind),
+                _text(" / ".join(row.path)),
                 respondents,
                 _fmt(rate, 0),
                 _fmt(row.alignment),
                 _fmt(row.agreement),
                 _fmt(row.change),
-                row.situation.title if row.situation else "",
+                _text(row.situation.title) if row.situation else "",
             ]
         )

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from alignment import ENGINE_VERSION, interpretations, read_team
+from insights.anonymity import round_rows_shuffle
 from insights.models import AnswerScore, RoundSummary
 from insights.queue import queue_round_scoring, queue_round_summary
 from purpose.engine import app_encoder
@@ -77,9 +78,21 @@ def _current_scores(pulse_round: PulseRound, encoder_name: str) -> list[dict]:
     return [r for r in rows if current(r)]
 
 
-@transaction.atomic
 def round_summarize(*, round_id: int) -> RoundSummary:
-    """Recompute a round's roll-up from its scored responses."""
+    """Recompute a round's roll-up from its scored responses.
+
+    A closed round's rows are first stored anew (insights.anonymity): the final
+    summary is the first thing to run after the close, and the refresh a late
+    answer's score asks for follows that score. In a transaction of its own, kept
+    short: the summary's runs the engine.
+    """
+    if PulseRound.objects.filter(pk=round_id, closed_at__isnull=False).exists():
+        round_rows_shuffle(round_id=round_id)
+    return _summarize(round_id=round_id)
+
+
+@transaction.atomic
+def _summarize(*, round_id: int) -> RoundSummary:
     pulse_round = PulseRound.objects.select_related("purpose_statement").get(pk=round_id)
     summary, _ = RoundSummary.objects.select_for_update().get_or_create(
         round=pulse_round, defaults={"unit_id": pulse_round.unit_id, "closes_at": pulse_round.closes_at}

@@ -196,6 +196,8 @@ class Invitation(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # While the round is open: stops reminders and offers to revise. Cleared at close
+    # (surveys.rounds.round_close): kept, it would date each answer and so name its author.
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

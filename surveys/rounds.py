@@ -5,9 +5,10 @@ second round, (round, user) a second invitation, and conditional updates
 claim each reminder batch and each close exactly once.
 """
 
+import random
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -25,6 +26,10 @@ from teams.services import audit_record
 DEFAULT_OPEN_DAYS = 5
 DEFAULT_REMIND_AFTER_DAYS = 2
 INSERT_BATCH = 5000
+# Closing stores a round's answers again in an order nobody can predict or replay.
+# Tests swap in a fixed order to check the stored order against it.
+ORDER_RNG = random.SystemRandom()
+REWRITE_BATCH = 500  # answers rewritten per DELETE and INSERT; within SQLite's limit on parameters
 
 
 class RoundBlocked(Exception):
@@ -178,7 +183,10 @@ def round_send_now(*, unit: Unit, acting_user: User, now: datetime | None = None
 
 
 def round_close(*, round_id: int, now: datetime | None = None) -> bool:
-    """Close a round and cut the link between people and their answers, in one transaction."""
+    """Close a round and cut every tie between people and their answers, in one transaction.
+
+    Insights stores its own rows of the round anew before it sums the round up.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         closed = PulseRound.objects.filter(pk=round_id, status=PulseRound.Status.OPEN).update(
@@ -186,13 +194,64 @@ def round_close(*, round_id: int, now: datetime | None = None) -> bool:
         )
         if not closed:
             return False  # already closed by another run
-        Response.objects.filter(round_id=round_id).update(invitation=None)
+        # Who answered is still counted (from the responses); when each person did is not kept.
+        Invitation.objects.filter(round_id=round_id, answered_at__isnull=False).update(answered_at=None)
+        round_responses_shuffle(round_id=round_id)
 
         def announce() -> None:
             round_closed.send(sender=PulseRound, round_id=round_id)
 
         transaction.on_commit(announce, robust=True)
     return True
+
+
+def round_responses_shuffle(*, round_id: int) -> None:
+    """Write a closed round's answers again, unlinked, in random order, each as a first revision.
+
+    Left as they are, rows keep the order and the place they were written in (the
+    table's order, PostgreSQL's ctid, SQLite's rowid), which is the order people
+    answered, and a revision count is a fact about its author. The random UUID
+    keys carry no order and are kept, so insights' rows still point at them.
+
+    Run by the close, and by insights each time it sums up a closed round: an
+    answer still waiting at the close is scored after it, and clearing its flag
+    moves and dates its row, setting the late answers apart.
+    """
+    with transaction.atomic():
+        # Locked so a scoring write in flight lands first and its cleared flag is carried over.
+        # Only a closed round's: an open round's answers are still their authors' to revise.
+        ids = list(
+            Response.objects.filter(round_id=round_id, round__status=PulseRound.Status.CLOSED)
+            .select_for_update(of=("self",))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        ORDER_RNG.shuffle(ids)
+        for start in range(0, len(ids), REWRITE_BATCH):
+            batch = ids[start : start + REWRITE_BATCH]
+            rows = Response.objects.in_bulk(batch)
+            _responses_delete_keeping_dependents(batch)
+            Response.objects.bulk_create([_unlinked_first_revision(rows[pk]) for pk in batch])
+
+
+def _unlinked_first_revision(response: Response) -> Response:
+    response.invitation = None
+    response.revision = 1
+    return response
+
+
+def _responses_delete_keeping_dependents(ids: list) -> None:
+    """DELETE without Django's cascade, which would take insights' scores and marks with the rows.
+
+    The foreign keys to responses are DEFERRABLE INITIALLY DEFERRED: they are
+    checked at commit, by which time every key is back.
+    """
+    key = Response._meta.pk
+    table, column = connection.ops.quote_name(Response._meta.db_table), connection.ops.quote_name(key.column)
+    params = [key.get_db_prep_value(pk, connection) for pk in ids]
+    placeholders = ", ".join(["%s"] * len(params))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({placeholders})", params)
 
 
 def rounds_close_due(*, now: datetime | None = None) -> int:

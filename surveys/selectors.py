@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from surveys.models import Invitation, PulseRound, PulseSchedule
-from teams.models import Organization, Unit, User
+from teams.models import Membership, Organization, Unit, User
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,21 @@ class ResponseRate:
         return f"{self.answered} of {self.invited} answered ({self.percent}%)"
 
 
+def invitee_is_member() -> Q:
+    """An invitation is only good while its invitee is an active member of the round's unit.
+
+    Read at use, not copied at removal: teams never hears about surveys, so a
+    membership deleted anywhere (the service, the admin, a cascade) or an
+    account deactivated closes the person's links at once.
+    """
+    membership = Membership.objects.filter(unit_id=OuterRef("round__unit_id"), user_id=OuterRef("user_id"))
+    return Q(user__is_active=True) & Q(Exists(membership))
+
+
+def invitee_still_member(invitation: Invitation) -> bool:
+    return Invitation.objects.filter(invitee_is_member(), pk=invitation.pk).exists()
+
+
 def invitation_by_token(token: str) -> Invitation | None:
     """The invitation a personal link opens, with what its pulse page shows (None for a bad link)."""
     return (
@@ -53,6 +68,7 @@ def open_invitations_for_user(user: User, *, now: datetime | None = None) -> Que
     now = now or timezone.now()
     return (
         Invitation.objects.filter(user=user, round__status=PulseRound.Status.OPEN, round__closes_at__gt=now)
+        .filter(invitee_is_member())
         .select_related("round__unit__organization")
         .order_by("round__closes_at")
     )

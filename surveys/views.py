@@ -5,12 +5,19 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from surveys.answering import PulseClosed, StaleAnswer, response_for, response_submit
+from surveys.answering import InviteeLeft, PulseClosed, StaleAnswer, response_for, response_submit
 from surveys.forms import PulseAnswerForm, ScheduleForm
 from surveys.models import Invitation, PulseSchedule
 from surveys.rounds import RoundBlocked, round_blockers, round_send_now
 from surveys.scheduling import schedule_save, schedule_use_default
-from surveys.selectors import invitation_by_token, open_round, past_rounds, round_rate, schedule_in_force
+from surveys.selectors import (
+    invitation_by_token,
+    invitee_still_member,
+    open_round,
+    past_rounds,
+    round_rate,
+    schedule_in_force,
+)
 from teams.access import (
     can_manage_unit,
     get_unit_or_404,
@@ -60,6 +67,8 @@ def pulse_answer(request, token: str):
     if request.user.is_authenticated and request.user.pk != invitation.user_id:
         # The link is someone else's credential: never let a signed-in colleague answer as them.
         return _link_problem(request, "someone_else", status=403)
+    if not invitee_still_member(invitation):
+        return _link_problem(request, "left", status=403, invitation=invitation)
     is_open = invitation.round.is_open_at(timezone.now())
     template = "surveys/answer.html#pulse" if request.htmx else "surveys/answer.html"
     if request.method == "POST":
@@ -86,13 +95,17 @@ def _answer_save(request, invitation: Invitation, template: str, *, is_open: boo
         )
     except PulseClosed:  # closed between the check above and the save
         return render(request, template, _answer_context(invitation, form=form, closed=True), status=409)
+    except InviteeLeft:  # removed or deactivated between the check above and the save
+        return _link_problem(request, "left", status=403, invitation=invitation)
     except StaleAnswer as stale:
-        # Keep what was typed; the next send goes on top of the revision saved meanwhile.
+        # Keep what was typed; the next send goes on top of the revision saved meanwhile
+        # (0 when the form named a revision that was never saved).
         data = request.POST.copy()
-        data["revision"] = stale.response.revision
+        data["revision"] = stale.revision
         form = PulseAnswerForm(data)
         form.is_valid()
-        return render(request, template, _answer_context(invitation, form=form, stale=True), status=409)
+        context = _answer_context(invitation, form=form, stale=True, nothing_saved=stale.response is None)
+        return render(request, template, context, status=409)
     if request.htmx:
         return render(request, template, _answer_context(invitation, response=response, just_saved=True))
     messages.success(request, "Thanks — your answer is saved.")

@@ -39,13 +39,18 @@ class Organization(models.Model):
         return self.name
 
 
+def normalize_email_address(email: str) -> str:
+    """How every address is stored and looked up: trimmed and lowercase."""
+    return email.strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra):
         if not email:
             raise ValueError("Users need an email address")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_email_address(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -83,6 +88,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.name or self.email
+
+    def clean(self) -> None:
+        # The admin's forms come through here before their uniqueness check, so
+        # `New@Example.com` is stored, and refused as a duplicate, in lowercase.
+        super().clean()
+        if self.email:
+            self.email = normalize_email_address(self.email)
 
     def get_short_name(self) -> str:
         return (self.name.split() or [self.email])[0]

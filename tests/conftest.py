@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 
 from teams.models import Membership, User
 from tests.factories import (
@@ -15,6 +16,14 @@ from tests.factories import (
 # Playwright's sync API runs an event loop in the test thread; Django refuses
 # ORM calls there unless told the thread is safe (it is: one test at a time).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The password-reset limit counts in the cache; each test starts from none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

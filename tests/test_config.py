@@ -62,6 +62,9 @@ def run_django(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         ({"DEV_MODE": "perhaps"}, "DEV_MODE must be true or false"),
         ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
         ({"DEV_MODE": "true", "EMAIL_PORT": "smtp"}, "EMAIL_PORT must be a whole number"),
+        ({"DEV_MODE": "true", "SESSION_COOKIE_AGE": "8h"}, "SESSION_COOKIE_AGE must be a whole number"),
+        ({"DEV_MODE": "true", "REQUEST_MAX_BYTES": "10"}, "REQUEST_MAX_BYTES must be between"),
+        ({"DEV_MODE": "true", "CACHE_URL": "memcached://x"}, "CACHE_URL must be locmem:// or a redis:// URL"),
         ({**PROD_ENV, "SECURE_HSTS_PRELOAD": "sometimes"}, "SECURE_HSTS_PRELOAD must be true or false"),
         ({"SECRET_KEY": PROD_ENV["SECRET_KEY"]}, "DATABASE_URL must be set in production"),
         (

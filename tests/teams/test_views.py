@@ -125,4 +125,6 @@ def test_password_reset_sends_a_working_link(client, member):
         {"new_password1": "brand-New-pass-42", "new_password2": "brand-New-pass-42"},
     )
     assert done.status_code == 302
-    assert client.login(email=member.email, password="brand-New-pass-42")
+    client.post(reverse("logout"))
+    signed_in = client.post(reverse("login"), {"username": member.email, "password": "brand-New-pass-42"})
+    assert signed_in.status_code == 302 and signed_in.url == reverse("home")
