@@ -121,3 +121,21 @@ class LeaderMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_mark_display()} on {self.response_id}"
+
+
+class ScoringClaim(models.Model):
+    """A round's scoring task is on the queue: taken when it is queued, given up when it starts.
+
+    While a claim is younger than insights.scoring.SCORING_GRACE, answers and
+    sweeps of the round queue nothing more. An older one means its message was
+    lost (the broker forgot it, a worker died holding it), and the sweep takes
+    it over. Round-level and gone within seconds, so it dates no answer.
+    """
+
+    round = models.OneToOneField(
+        "surveys.PulseRound", primary_key=True, on_delete=models.CASCADE, related_name="scoring_claim"
+    )
+    queued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Scoring of round {self.round_id} queued at {self.queued_at:%H:%M:%S}"

@@ -5,21 +5,27 @@ one task (see round_scoring_queue), in model batches of SCORE_BATCH.
 """
 
 import logging
+from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from alignment import ENGINE_VERSION, score_answers, score_fits
-from insights.models import AnswerScore
+from insights.models import AnswerScore, ScoringClaim
 from insights.queue import queue_round_scoring, queue_round_summary
 from insights.summaries import summary_mark_stale, waiting_summaries
 from purpose.engine import app_encoder
 from purpose.models import PurposeStatement
 from purpose.selectors import statement_ideas, statement_in_force
-from surveys.models import PulseRound, Response
+from surveys.models import Response
 
 logger = logging.getLogger(__name__)
 SCORE_BATCH = 32  # the encoder sorts these by length and runs them four at a time
+# How long a queued scoring task may wait before the sweep takes its message for
+# lost and queues another: longer than a busy queue takes to reach it (a round is
+# scored in seconds), short enough that a lost message delays scoring by minutes.
+SCORING_GRACE = timedelta(minutes=2)
 
 
 def _parent_purpose_text(statement: PurposeStatement) -> str | None:
@@ -108,22 +114,45 @@ def _answer_score(response, score, fit, encoder_name: str) -> AnswerScore:
     )
 
 
-def round_scoring_queue(*, round_id: int) -> bool:
-    """Queue the scoring of a round's waiting answers, unless a task for it is queued already."""
-    # A sort of optimistic lock: only the call that flips the flag queues the task.
-    if PulseRound.objects.filter(pk=round_id, scoring_queued=False).update(scoring_queued=True):
-        queue_round_scoring(round_id)
+def round_scoring_queue(*, round_id: int, now: datetime | None = None) -> bool:
+    """Queue the scoring of a round's waiting answers, unless a task for it is queued already.
+
+    True when this call queued it. A claim older than SCORING_GRACE is taken
+    over: its message was lost. When publishing fails the claim is given up at
+    once, so the next sweep queues the round without waiting out the grace.
+    """
+    now = now or timezone.now()
+    if not _scoring_claim(round_id, now):
+        return False
+    if queue_round_scoring(round_id):
         return True
+    ScoringClaim.objects.filter(round_id=round_id, queued_at=now).delete()
     return False
+
+
+def _scoring_claim(round_id: int, now: datetime) -> bool:
+    # A sort of optimistic lock: only the call that creates the claim, or takes over
+    # one older than the grace, queues the task.
+    expired = ScoringClaim.objects.filter(round_id=round_id, queued_at__lte=now - SCORING_GRACE)
+    if expired.update(queued_at=now):
+        return True
+    try:
+        with transaction.atomic():
+            ScoringClaim.objects.create(round_id=round_id, queued_at=now)
+    except IntegrityError:
+        return False  # queued already, and recently
+    return True
 
 
 def round_score_waiting(*, round_id: int, max_batches: int = 10_000) -> int:
     """Score every answer of the round still waiting, batch after batch. Returns how many were stored.
 
-    The flag is cleared first: an answer saved while we work queues a new task,
-    and one saved before is picked up by this loop.
+    The claim is given up first: an answer saved while we work queues a new
+    task, and one saved before is picked up by this loop. A worker killed
+    from here on leaves answers waiting and no claim, so the next sweep
+    queues the round again at once.
     """
-    PulseRound.objects.filter(pk=round_id).update(scoring_queued=False)
+    ScoringClaim.objects.filter(round_id=round_id).delete()
     stored = 0
     for _ in range(max_batches):  # bounded: a member revising in a loop can't pin the worker
         # No ORDER BY: any waiting answer will do, and the partial index finds one at once.
@@ -138,16 +167,26 @@ def round_score_waiting(*, round_id: int, max_batches: int = 10_000) -> int:
     return stored
 
 
-def unscored_sweep(*, limit: int = 500) -> int:
-    """Queue scoring for answers left unscored (broker was down, worker died). Returns how many wait."""
+def unscored_sweep(*, limit: int = 500, now: datetime | None = None) -> int:
+    """Queue scoring for answers left unscored (broker was down, worker died). Returns how many wait.
+
+    However often it runs, a round's scoring is queued once: again only when
+    its claim was given up (publishing failed, the task started) or is older
+    than SCORING_GRACE (the message was lost).
+    """
+    now = now or timezone.now()
     waiting = Response.objects.filter(needs_scoring=True)
     count = waiting.count()
-    # Queued regardless of the flag: the flag may be set by a task the broker lost.
-    for round_id in waiting.values_list("round_id", flat=True).distinct().order_by()[:limit]:
-        queue_round_scoring(round_id)
+    round_ids = list(waiting.values_list("round_id", flat=True).distinct().order_by()[:limit])
+    queued = sum(round_scoring_queue(round_id=round_id, now=now) for round_id in round_ids)
     stale = waiting_summaries(limit)
     for round_id in stale:
         queue_round_summary(round_id)
-    if count or stale:
-        logger.info("sweep queued scoring of %d waiting answers and %d stale summaries", count, len(stale))
+    if queued or stale:
+        logger.info(
+            "sweep queued scoring of %d rounds (%d answers waiting) and %d stale summaries",
+            queued,
+            count,
+            len(stale),
+        )
     return count

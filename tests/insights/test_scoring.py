@@ -91,7 +91,7 @@ def test_closing_a_round_leaves_a_final_summary(celery_worker, open_round):
 
 
 def test_the_sweep_scores_answers_the_broker_never_got(celery_worker, open_round):
-    with mock.patch("insights.scoring.queue_round_scoring"):  # as if the broker had been down
+    with mock.patch("insights.scoring.queue_round_scoring", return_value=False):  # the broker was down
         response = submit(open_round, 0, GOOD)
     time.sleep(1)
     assert Response.objects.get(pk=response.pk).needs_scoring
