@@ -100,9 +100,15 @@ def celery_worker_session(django_db_setup):
     which also marks the test transactional.
     """
     from celery.contrib.testing.worker import start_worker
+    from kombu import pools
 
     from config.celery import app
 
+    # A fault test may have pointed the app at another broker and back: start from
+    # fresh connection pools (kombu keeps them in a process-wide registry).
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
     app.control.purge()
     # No ping check: it reads the ping's result, and the app has no result
     # backend (results are ignored). start_worker already waits for the consumer.

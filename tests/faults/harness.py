@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import redis
 from django.db import connection
+from kombu import pools
 from kombu.exceptions import OperationalError
 
 from config.celery import app
@@ -175,8 +176,9 @@ def app_publishing_to(url: str):
     saved = os.environ.get("CELERY_BROKER_URL"), app.conf.broker_url
 
     def reset_pools() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # kombu keeps connection pools in a process-wide registry keyed by broker:
+        # closing the app's pool alone would leave a closed pool there for the next user.
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
