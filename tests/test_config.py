@@ -270,3 +270,19 @@ def test_devserver_stops_everything_on_ctrl_c(tmp_path):
         for pid in session_members(supervisor.pid):
             os.kill(pid, signal.SIGKILL)
         supervisor.wait(timeout=5)
+
+
+def test_manage_py_without_configuration_says_what_to_set():
+    """Not Django's unrelated "Models aren't loaded yet", but the settings' own message."""
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "manage.py: No configuration: set DATABASE_URL and SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
