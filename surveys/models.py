@@ -184,6 +184,11 @@ class PulseRound(models.Model):
         return self.status == self.Status.OPEN and now < self.closes_at
 
 
+class WithdrawnReason(models.TextChoices):
+    LEFT_TEAM = "left_team", "left the team"
+    DEACTIVATED = "deactivated", "account deactivated"
+
+
 class Invitation(models.Model):
     """One member invited to one round. The token is the personal link's credential."""
 
@@ -199,6 +204,10 @@ class Invitation(models.Model):
     # While the round is open: stops reminders and offers to revise. Cleared at close
     # (surveys.rounds.round_close): kept, it would date each answer and so name its author.
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Set when the person can no longer answer this round (left the team, account
+    # deactivated); the link then says why instead of taking an answer.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=16, choices=WithdrawnReason.choices, blank=True)
 
     class Meta:
         constraints = [
