@@ -10,4 +10,6 @@ RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 SECRET_KEY=build-only-not-secret-b
 RUN useradd --create-home pulse
 USER pulse
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Worker class and counts, chosen by measurement, and the access log without pulse tokens:
+# config/gunicorn.py (figures in docs/operations.md).
+CMD ["gunicorn", "-c", "python:config.gunicorn", "config.wsgi:application"]

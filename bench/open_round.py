@@ -12,7 +12,6 @@ the email tasks queued to Redis after commit. The last line is `ratio: X`
 
 import argparse
 import os
-import secrets
 import sys
 import time
 import tracemalloc
@@ -63,7 +62,7 @@ def main() -> None:
 
     from config.celery import app
     from purpose.models import PurposeStatement
-    from surveys.models import Invitation, PulseRound
+    from surveys.models import Invitation, PulseRound, link_token_hash
     from surveys.rounds import round_open
     from teams.models import Membership, Organization, Unit, User
 
@@ -108,7 +107,9 @@ def main() -> None:
             status="closed",
         )
         rows = [
-            Invitation(round=pulse_round, user_id=uid, token=secrets.token_urlsafe(24), queued_at=now)
+            Invitation(
+                round=pulse_round, user_id=uid, token_hash=link_token_hash(pulse_round.pk, uid), queued_at=now
+            )
             for uid in user_ids
         ]
         started = time.perf_counter()

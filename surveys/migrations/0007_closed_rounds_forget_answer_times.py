@@ -8,7 +8,8 @@ from django.db import migrations
 
 def forget_answer_times(apps, schema_editor):
     Invitation = apps.get_model("surveys", "Invitation")
-    Invitation.objects.filter(round__status="closed", answered_at__isnull=False).update(answered_at=None)
+    invitations = Invitation.objects.using(schema_editor.connection.alias)
+    invitations.filter(round__status="closed", answered_at__isnull=False).update(answered_at=None)
 
 
 class Migration(migrations.Migration):
