@@ -178,3 +178,21 @@ def leader_mark_set(*, view: TeamView, verbatim: Verbatim, marked_by: User, mark
         defaults={"mark": mark, "round_id": view.latest.round_id},
     )
     return leader_mark
+
+
+def marks_by_person(user: User) -> list[dict]:
+    """The marks a person made, for the export of their data (teams.person): which pulse, which mark.
+
+    Not the answer marked: it is someone else's words.
+    """
+    marks = (
+        LeaderMark.objects.filter(marked_by=user).select_related("round__unit").order_by("round__opens_at")
+    )
+    return [
+        {
+            "unit": m.round.unit.name,
+            "pulse_opened_at": m.round.opens_at.isoformat(),
+            "mark": m.get_mark_display(),
+        }
+        for m in marks
+    ]

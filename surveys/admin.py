@@ -2,13 +2,14 @@ from django.contrib import admin
 
 from surveys.models import PulseRound, PulseSchedule
 from surveys.scheduling import schedule_save
+from teams.admin import AuditedDeleteAdmin
 
 # Invitations (their tokens are credentials) and responses (linked to people
 # while a round is open) are deliberately not in the admin.
 
 
 @admin.register(PulseSchedule)
-class PulseScheduleAdmin(admin.ModelAdmin):
+class PulseScheduleAdmin(AuditedDeleteAdmin):
     list_display = ["__str__", "organization", "unit", "is_active", "next_slot_at"]
     list_filter = ["organization", "cadence", "is_active"]
     raw_id_fields = ["unit"]
@@ -20,7 +21,7 @@ class PulseScheduleAdmin(admin.ModelAdmin):
 
 
 @admin.register(PulseRound)
-class PulseRoundAdmin(admin.ModelAdmin):
+class PulseRoundAdmin(AuditedDeleteAdmin):
     list_display = ["unit", "status", "trigger", "opens_at", "closes_at", "invited_count"]
     list_filter = ["status", "trigger"]
     date_hierarchy = "opens_at"

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from surveys.models import Invitation, PulseRound
+from surveys.selectors import invitee_is_member
 
 logger = logging.getLogger(__name__)
 
@@ -130,9 +131,14 @@ def _claim_and_send(
 ) -> bool:
     now = now or timezone.now()
     # Claim first: a sort of optimistic lock, so a retried or duplicated task
-    # can't mail the same person twice for one round.
+    # can't mail the same person twice for one round. Never to someone who left:
+    # their invitation is withdrawn, or they are no longer an active member.
     claimed = Invitation.objects.filter(
-        pk=invitation_id, **{f"{stamp}__isnull": True}, **conditions, **_open_round_filter(now)
+        invitee_is_member(),
+        pk=invitation_id,
+        **{f"{stamp}__isnull": True},
+        **conditions,
+        **_open_round_filter(now),
     ).update(**{stamp: now})
     if not claimed:
         return False
@@ -252,10 +258,13 @@ def emails_sweep(*, now: datetime | None = None) -> int:
     lost = Q(queued_at__isnull=True) | Q(queued_at__lte=now - SWEEP_GRACE)
     left_invitations, left_reminders = _leases_expired(INVITATION, now), _leases_expired(REMINDER, now)
     open_rounds = _open_round_filter(now)
-    unsent = Invitation.objects.filter(lost | Q(pk__in=left_invitations), sent_at__isnull=True, **open_rounds)
+    unsent = Invitation.objects.filter(
+        lost | Q(pk__in=left_invitations), invitee_is_member(), sent_at__isnull=True, **open_rounds
+    )
     # Only those sent before the reminders were queued: one invited late just got its email.
     unreminded = Invitation.objects.filter(
         lost | Q(pk__in=left_reminders),
+        invitee_is_member(),
         reminded_at__isnull=True,
         answered_at__isnull=True,
         sent_at__lte=F("round__reminders_queued_at"),

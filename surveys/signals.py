@@ -11,3 +11,6 @@ from django.dispatch import Signal
 answer_saved = Signal()
 # A round closed: its answers are final and no longer linked to people; `round_id`.
 round_closed = Signal()
+# A round's figures changed without a new answer: invitations withdrawn from people who
+# left, or an erased person's answer removed; `round_id`. Its summary must be made again.
+round_figures_changed = Signal()

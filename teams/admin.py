@@ -1,7 +1,16 @@
-from django.contrib import admin
+import json
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from teams.models import AuditEvent, Membership, Organization, Unit, User
+from teams.person import CannotErase, person_erase, person_export
 from teams.services import audit_record
 
 
@@ -18,8 +27,42 @@ def audit_membership(request, membership: Membership, action: str) -> None:
     )
 
 
+def _organization_of(obj) -> Organization | None:
+    if isinstance(obj, Organization):
+        return None  # the row would be deleted with it
+    if getattr(obj, "organization_id", None):
+        return obj.organization
+    unit = getattr(obj, "unit", None)
+    return unit.organization if unit is not None else None
+
+
+class AuditedDeleteAdmin(admin.ModelAdmin):
+    """Deleting in the admin, one object or many selected at once, leaves one audit row per
+    object, written in the delete's transaction."""
+
+    def delete_audit(self, request, obj) -> None:
+        audit_record(
+            organization=_organization_of(obj),
+            actor=request.user,
+            action=f"{obj._meta.model_name}.delete",
+            object=str(obj),
+            id=obj.pk,
+        )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self.delete_audit(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_audit(request, obj)
+            super().delete_queryset(request, queryset)
+
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedDeleteAdmin):
     list_display = ["name", "slug", "min_group_size", "min_verbatim_size", "time_zone"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -40,6 +83,54 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "organization", "password1", "password2"]})
     ]
+    actions = ["export_person_data", "erase_people"]
+
+    @admin.action(description="Export the selected people's data (JSON)", permissions=["change"])
+    def export_person_data(self, request, queryset):
+        people = [person_export(user=user, acting_user=request.user) for user in queryset.order_by("email")]
+        body = people[0] if len(people) == 1 else {"people": people}
+        response = HttpResponse(
+            json.dumps(body, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        stem = people[0]["account"]["email"] if len(people) == 1 else f"{len(people)}-people"
+        response["Content-Disposition"] = (
+            f'attachment; filename="person-data-{stem}-{timezone.localdate()}.json"'
+        )
+        return response
+
+    @admin.action(description="Erase the selected people (GDPR)", permissions=["delete"])
+    def erase_people(self, request, queryset):
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Erase these people?",
+                "people": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/teams/user/erase_people.html", context)
+        erased = self._erase(request, queryset)
+        if erased:
+            self.message_user(request, f"Erased {len(erased)}: now {', '.join(erased)} in the audit log.")
+        return None
+
+    def _erase(self, request, people) -> list[str]:
+        erased = []
+        for user in people:
+            try:
+                erased.append(person_erase(user=user, acting_user=request.user)["person"])
+            except CannotErase as refused:
+                self.message_user(request, f"{user.email}: {refused}", messages.ERROR)
+        return erased
+
+    # Deleting an account is erasing the person: the same service, so nothing
+    # identifying stays behind in the audit log or the open pulses.
+    def delete_model(self, request, obj):
+        self._erase(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        self._erase(request, list(queryset))
 
 
 class MembershipInline(admin.TabularInline):
@@ -49,7 +140,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedDeleteAdmin):
     list_display = ["name", "kind", "parent", "organization"]
     list_filter = ["organization", "kind"]
     search_fields = ["name"]
@@ -69,7 +160,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedDeleteAdmin):
     list_display = ["user", "unit", "role", "created_at"]
     list_filter = ["role", "unit__organization"]
     search_fields = ["user__email", "user__name", "unit__name"]
@@ -79,9 +170,8 @@ class MembershipAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         audit_membership(request, obj, "membership.change")
 
-    def delete_model(self, request, obj):
+    def delete_audit(self, request, obj) -> None:
         audit_membership(request, obj, "membership.remove")
-        super().delete_model(request, obj)
 
 
 @admin.register(AuditEvent)
@@ -96,3 +186,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the trail is kept whole, from superusers too

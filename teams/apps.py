@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class TeamsConfig(AppConfig):
     name = "teams"
     verbose_name = "Organization and people"
+
+    def ready(self) -> None:
+        # People leaving (however the change is made) and sign-ins are announced and
+        # audited through Django's own signals.
+        from teams import audit, leaving  # noqa: F401

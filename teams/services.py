@@ -6,7 +6,7 @@ from teams.models import AuditEvent, Membership, Organization, Unit, User
 
 
 def audit_record(
-    *, organization: Organization, actor: User | None, action: str, unit: Unit | None = None, **details
+    *, organization: Organization | None, actor: User | None, action: str, unit: Unit | None = None, **details
 ) -> AuditEvent:
     return AuditEvent.objects.create(
         organization=organization, actor=actor, action=action, unit=unit, details=details

@@ -7,13 +7,14 @@ from django.db.models.functions import Lower
 
 
 def lowercase_emails(apps, schema_editor):
-    User = apps.get_model("teams", "User")
-    taken = set(User.objects.values_list("email", flat=True))
-    for user in User.objects.exclude(email=Lower("email")).only("pk", "email"):
+    # On the database being migrated, which need not be the default one.
+    users = apps.get_model("teams", "User").objects.using(schema_editor.connection.alias)
+    taken = set(users.values_list("email", flat=True))
+    for user in users.exclude(email=Lower("email")).only("pk", "email"):
         lower = user.email.strip().lower()
         if lower not in taken:
             taken.add(lower)
-            User.objects.filter(pk=user.pk).update(email=lower)
+            users.filter(pk=user.pk).update(email=lower)
 
 
 class Migration(migrations.Migration):
