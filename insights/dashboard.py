@@ -1,10 +1,13 @@
 """Org-wide alignment figures over the hierarchy, in a constant number of queries.
 
-One query reads the organization's units, one reads each unit's latest two
-closed-round summaries; roll-ups are summed bottom-up in Python. Parents are
-weighted by respondents. Privacy is decided on the whole organization (so a
-narrower view can't be differenced against a wider one) and applied to every
-figure: a hidden unit shows no number, and feeds no visible trend.
+One query reads the organization's units, two find the cohorts (organization
+rounds, insights.disclosure) holding each unit's latest two closed rounds, one
+reads those cohorts' summaries; roll-ups are summed bottom-up in Python, each
+within one cohort. Parents are weighted by respondents. What may be shown was
+decided for the whole organization when each cohort was made (so a narrower
+view can't be differenced against a wider one, nor a later page against an
+earlier one) and is read here: a hidden unit shows no number, and feeds no
+visible trend.
 """
 
 from dataclasses import dataclass, field
@@ -13,14 +16,18 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from alignment import SITUATIONS, Situation
-from insights.models import RoundSummary
-from insights.privacy import build_tree, visible_units
+from insights.disclosure import basis_of, cohort_recheck, cohorts_cut
+from insights.models import Cohort, RoundSummary
+from insights.privacy import Tree, build_tree
 from teams.access import led_unit_ids
 from teams.models import Organization, Unit
 
 
 @dataclass(slots=True)
 class Figures:
+    # One count of answers everywhere: `answered` is every saved answer (the pulses page's count,
+    # and the response rate); `respondents` those the engine could read, the means' weights.
+    answered: int = 0
     respondents: int = 0
     invited: int = 0
     alignment_sum: float = 0.0
@@ -28,6 +35,7 @@ class Figures:
     agreement_weight: int = 0
 
     def add(self, other: "Figures") -> None:
+        self.answered += other.answered
         self.respondents += other.respondents
         self.invited += other.invited
         self.alignment_sum += other.alignment_sum
@@ -44,7 +52,7 @@ class Figures:
 
     @property
     def response_rate(self) -> float | None:
-        return min(1.0, self.respondents / self.invited) if self.invited else None
+        return min(1.0, self.answered / self.invited) if self.invited else None
 
 
 @dataclass(slots=True)
@@ -80,6 +88,10 @@ class UnitRow:
         return self.current.respondents if self.visible else None
 
     @property
+    def answered(self) -> int | None:
+        return self.current.answered if self.visible else None
+
+    @property
     def change(self) -> float | None:
         """Alignment now minus at the previous round; None unless both are shown."""
         if not (self.visible and self.previous_visible):
@@ -99,57 +111,99 @@ class UnitRow:
         return self.current.respondents > 0
 
 
-def _summary_rows(organization: Organization):
-    latest_first = Window(RowNumber(), partition_by=[F("unit_id")], order_by=F("closes_at").desc())
-    return (
-        RoundSummary.objects.filter(unit__organization=organization, is_final=True)
+def _cohorts_in_view(organization: Organization) -> list[Cohort]:
+    """The cohorts holding some unit's latest two rounds, newest first (stored lists, not the map)."""
+    latest_first = Window(RowNumber(), partition_by=[F("unit_id")], order_by=F("cohort__number").desc())
+    ids = (
+        RoundSummary.objects.filter(unit__organization=organization, cohort__isnull=False)
         .annotate(rank=latest_first)
         .filter(rank__lte=2)
-        .values_list(
-            "unit_id", "rank", "respondents", "invited", "alignment", "agreement", "approximate", "situation"
-        )
+        .values_list("cohort_id", flat=True)
+        .distinct()
     )
+    return list(Cohort.objects.filter(pk__in=set(ids)).order_by("-number"))
+
+
+def _cohort_figures(tree: Tree, own: dict[int, tuple]) -> dict[int, tuple[Figures, bool]]:
+    """Each unit's roll-up in one cohort, over the hierarchy it was decided on (`tree`):
+    (figures, approximate), only for units with a round of the cohort in their subtree."""
+    out: dict[int, tuple[Figures, bool]] = {}
+    for node in tree.order:  # children before parents
+        parts = [out[child.id] for child in node.children if child.id in out]
+        if node.id not in own and not parts:
+            continue
+        figures, approximate = Figures(), False
+        if node.id in own:
+            respondents, invited, alignment, agreement, approximate, _, answered = own[node.id]
+            figures.answered, figures.respondents, figures.invited = answered, respondents, invited
+            figures.alignment_sum = (alignment or 0.0) * respondents
+            if agreement is not None:
+                figures.agreement_sum, figures.agreement_weight = agreement * respondents, respondents
+        for child_figures, child_approximate in parts:
+            figures.add(child_figures)
+            approximate |= child_approximate
+        out[node.id] = (figures, approximate)
+    return out
 
 
 def org_figures(organization: Organization) -> dict[int, UnitRow]:
-    """Every unit of the organization with its subtree roll-up, privacy applied."""
+    """Every unit of the organization with its subtree roll-up, privacy applied.
+
+    A unit's figures are its subtree's roll-up in the latest cohort (organization
+    round) it took part in, and the change is against the cohort before; whether
+    each may be shown was decided with the cohort and is only read here.
+    """
+    cohorts_cut(organization=organization)
     rows = {
         uid: UnitRow(uid, parent_id, name, kind)
         for uid, parent_id, name, kind in Unit.objects.filter(organization=organization)
         .order_by("name")
         .values_list("id", "parent_id", "name", "kind")
     }
-    own: dict[int, tuple[Figures, Figures]] = {uid: (Figures(), Figures()) for uid in rows}
-    for uid, rank, respondents, invited, alignment, agreement, approximate, code in _summary_rows(
-        organization
+    cohorts = _cohorts_in_view(organization)
+    own: dict[int, dict[int, tuple]] = {cohort.pk: {} for cohort in cohorts}
+    for cohort_id, uid, *figures in RoundSummary.objects.filter(cohort__in=cohorts).values_list(
+        "cohort_id",
+        "unit_id",
+        "respondents",
+        "invited",
+        "alignment",
+        "agreement",
+        "approximate",
+        "situation",
+        "answered",
     ):
-        if rank == 1:
-            rows[uid].situation_code = code
-        figures = own[uid][rank - 1]
-        figures.respondents, figures.invited = respondents, invited
-        figures.alignment_sum = (alignment or 0.0) * respondents
-        if agreement is not None:
-            figures.agreement_sum, figures.agreement_weight = agreement * respondents, respondents
-        rows[uid].approximate |= approximate
+        own[cohort_id][uid] = tuple(figures)
+    for i, cohort in enumerate(cohorts):
+        counts = {uid: (figures[0], figures[6]) for uid, figures in own[cohort.pk].items()}
+        if basis_of(counts, organization.min_group_size) != cohort.basis:
+            # Its figures or the threshold changed after it was decided: decide it again first.
+            cohort_recheck(cohort_id=cohort.pk)
+            cohorts[i] = Cohort.objects.get(pk=cohort.pk)
+    taken: dict[int, int] = dict.fromkeys(rows, 0)  # how many of its cohorts each row has
+    parents, tree = None, None
+    for cohort in cohorts:  # newest first: a row's first is its current, its second the previous
+        if cohort.parents != parents:  # usually one hierarchy for all: its tree is built once
+            parents = cohort.parents
+            tree = build_tree((int(uid), parent, 0) for uid, parent in parents.items())
+        shown = set(cohort.shown)
+        for uid, (figures, approximate) in _cohort_figures(tree, own[cohort.pk]).items():
+            row = rows.get(uid)
+            if row is None or taken[uid] == 2:
+                continue
+            if taken[uid] == 0:
+                row.current, row.visible = figures, uid in shown
+                row.situation_code = own[cohort.pk].get(uid, ("",) * 6)[5]
+            else:
+                row.previous, row.previous_visible = figures, uid in shown
+            row.approximate |= approximate
+            taken[uid] += 1
 
     roots = []
     for row in rows.values():
         parent = rows.get(row.parent_id)
         (parent.children if parent else roots).append(row)
-    order = _pre_order(roots, annotate=True)
-    for row in reversed(order):  # children before parents
-        row.current.add(own[row.id][0])
-        row.previous.add(own[row.id][1])
-        for child in row.children:
-            row.current.add(child.current)
-            row.previous.add(child.previous)
-            row.approximate |= child.approximate
-
-    threshold = organization.min_group_size
-    for rank, attr in ((0, "visible"), (1, "previous_visible")):
-        tree = build_tree((row.id, row.parent_id, own[row.id][rank].respondents) for row in order)
-        for uid in visible_units(tree, threshold):
-            setattr(rows[uid], attr, True)
+    _pre_order(roots, annotate=True)
     return rows
 
 

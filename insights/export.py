@@ -11,6 +11,7 @@ HEADER = [
     "path",
     "respondents",
     "response_rate_pct",
+    "answers_read",
     "alignment",
     "agreement",
     "change_since_last_round",
@@ -37,10 +38,12 @@ def write_dashboard_csv(out, rows: Iterable[UnitRow], *, threshold: int) -> None
     writer = csv.writer(out)
     writer.writerow(HEADER)
     for row in rows:
+        # `respondents` counts every saved answer, as the pulses page and the team view do;
+        # `answers_read` those the engine could read, which the alignment is the mean of.
         if row.visible:
-            respondents = row.respondents
+            respondents, read = row.answered, row.respondents
         else:
-            respondents = f"fewer than {threshold}" if row.has_data else 0
+            respondents = read = f"fewer than {threshold}" if row.has_data else 0
         rate = row.response_rate * 100 if row.response_rate is not None else None
         writer.writerow(
             [
@@ -49,6 +52,7 @@ def write_dashboard_csv(out, rows: Iterable[UnitRow], *, threshold: int) -> None
                 _text(" / ".join(row.path)),
                 respondents,
                 _fmt(rate, 0),
+                read,
                 _fmt(row.alignment),
                 _fmt(row.agreement),
                 _fmt(row.change),

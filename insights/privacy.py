@@ -121,14 +121,16 @@ def _leaks(order: list[Node], nodes: Mapping[int, Node], known: set[int], thresh
             yield leak
 
 
-def visible_units(nodes: Mapping[int, Node], threshold: int) -> set[int]:
+def visible_units(nodes: Mapping[int, Node], threshold: int, *, hidden: Iterable[int] = ()) -> set[int]:
     """Ids of units whose roll-up may be shown (and used in any figure).
 
-    Each pass fixes every leak it finds, then re-derives what is computable:
-    a few passes even for a large organization, each linear in its size.
+    `hidden`: units that stay hidden whatever their size (an earlier decision
+    is never undone, insights.disclosure). Each pass fixes every leak it finds,
+    then re-derives what is computable: a few passes even for a large
+    organization, each linear in its size.
     """
     order = nodes.order if isinstance(nodes, Tree) else _post_order(nodes)
-    shown = {node.id for node in order if node.total >= threshold}
+    shown = {node.id for node in order if node.total >= threshold} - set(hidden)
     while True:
         known = _known(order, shown)
         leaks = list(_leaks(order, nodes, known, threshold))

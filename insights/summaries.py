@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from alignment import ENGINE_VERSION, interpretations, read_team
 from insights.anonymity import round_rows_shuffle
+from insights.disclosure import cohort_recheck
 from insights.models import AnswerScore, RoundSummary
 from insights.queue import queue_round_scoring, queue_round_summary
 from purpose.engine import app_encoder
@@ -84,11 +85,17 @@ def round_summarize(*, round_id: int) -> RoundSummary:
     A closed round's rows are first stored anew (insights.anonymity): the final
     summary is the first thing to run after the close, and the refresh a late
     answer's score asks for follows that score. In a transaction of its own, kept
-    short: the summary's runs the engine.
+    short: the summary's runs the engine. A final summary already in an
+    organization round has that round's decision checked (insights.disclosure);
+    new ones are gathered into rounds by the next page that reads them.
     """
     if PulseRound.objects.filter(pk=round_id, closed_at__isnull=False).exists():
         round_rows_shuffle(round_id=round_id)
-    return _summarize(round_id=round_id)
+    summary = _summarize(round_id=round_id)
+    if summary.is_final and summary.cohort_id is not None:
+        # Figures its organization round was decided on changed (a late score): decide it again.
+        cohort_recheck(cohort_id=summary.cohort_id)
+    return summary
 
 
 @transaction.atomic
@@ -120,7 +127,9 @@ def _summarize(*, round_id: int) -> RoundSummary:
     summary.unit_id = pulse_round.unit_id
     summary.closes_at = pulse_round.closes_at
     summary.is_final = pulse_round.closed_at is not None
-    summary.invited = pulse_round.invitations.count()
+    # The round's own count: people who left are out of it (surveys.leavers), and an erased
+    # person's invitations go while closed rounds' figures stay (surveys.person_data).
+    summary.invited = pulse_round.invited_count
     summary.answered = Response.objects.filter(round=pulse_round).count()
     summary.respondents = reading.respondents
     summary.alignment = reading.alignment
@@ -147,9 +156,12 @@ def _summarize(*, round_id: int) -> RoundSummary:
     summary.scored_model = encoder.name if usable else ""
     summary.approximate = encoder.approximate
     summary.computed_at = timezone.now()
-    # Everything but `stale`: a score stored while we computed has set it again, and must win.
+    # Everything but `stale`: a score stored while we computed has set it again, and must win;
+    # nor `cohort`, which insights.disclosure sets.
     summary.save(
-        update_fields=[f.name for f in RoundSummary._meta.concrete_fields if f.name not in ("id", "stale")]
+        update_fields=[
+            f.name for f in RoundSummary._meta.concrete_fields if f.name not in ("id", "stale", "cohort")
+        ]
     )
     summary.stale = RoundSummary.objects.filter(pk=summary.pk).values_list("stale", flat=True).get()
     return summary

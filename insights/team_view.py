@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.db.models import F
 from django.utils.crypto import salted_hmac
+from django.utils.timezone import localtime
 
 from alignment import SITUATIONS
 from alignment.reading import BANDS, band_of
@@ -14,6 +15,7 @@ from insights.dashboard import UnitRow, org_figures
 from insights.models import AnswerScore, RoundSummary
 from purpose.preview import unread_note
 from surveys.models import AGREE_FIELDS, Response, agree_label
+from surveys.scheduling import org_zone
 from teams.models import Unit
 
 TREND_ROUNDS = 12
@@ -84,7 +86,8 @@ class TeamView:
             return None
         points = [
             Point(
-                s.closes_at.strftime("%d %b"),
+                # In the organization's zone, as every page shows the round's dates.
+                localtime(s.closes_at, org_zone(self.unit.organization)).strftime("%-d %b"),
                 s.alignment if s.pk in self.shown_ids else None,
                 f"v{s.round.purpose_statement.version}",
             )
@@ -99,27 +102,26 @@ class TeamView:
 def team_view(unit: Unit) -> TeamView:
     """The unit's rounds with the privacy decisions applied.
 
-    The latest and the previous round feed the org view's figures and change
-    arrows, so they follow its organization-wide decisions (no differencing);
-    older rounds feed no other figure and show when they reach the threshold.
+    Every round, the latest as much as the oldest on the trend, shows only if
+    its organization round (insights.Cohort) decided, when it was made, that the
+    unit's own round may be shown by itself; a round hidden to protect a sibling
+    stays hidden however old it gets. Rounds not yet in a cohort show nowhere.
     """
     organization = unit.organization
     row = org_figures(organization)[unit.pk]
     summaries = list(
-        RoundSummary.objects.filter(unit=unit, is_final=True)
-        .select_related("round__purpose_statement")
-        .order_by("closes_at")
+        RoundSummary.objects.filter(unit=unit, is_final=True, cohort__isnull=False)
+        .select_related("round__purpose_statement", "cohort")
+        .defer("cohort__parents")
+        .order_by("cohort__number")
     )
     view = TeamView(unit=unit, row=row, summaries=summaries)
     if not summaries:
         return view
+    # A unit with units inside it shows its roll-up (the row), never its own members' round.
+    view.shown_ids = set() if row.children else {s.pk for s in summaries if s.unit_id in s.cohort.alone}
     latest = summaries[-1]
-    latest_visible = row.visible and not row.children
-    previous_visible = len(summaries) > 1 and row.previous_visible and not row.children
-    shown = [s for s in summaries[:-2] if s.respondents >= organization.min_group_size]
-    shown += [summaries[-2]] if previous_visible else []
-    shown += [latest] if latest_visible else []
-    view.shown_ids = {s.pk for s in shown}
+    latest_visible = latest.pk in view.shown_ids
     view.latest = latest if latest_visible else None
     view.latest_hidden = not latest_visible
     view.verbatim_ok = latest_visible and latest.respondents >= organization.min_verbatim_size
@@ -156,7 +158,8 @@ def _shuffled_words(summary: RoundSummary) -> tuple[list[Verbatim], list[str]]:
 def _verbatim(response_id: UUID, text: str, alignment: float | None, flags: list[str] | None) -> Verbatim:
     band = band_of(alignment)
     if band is not None:
-        note = ""
+        # Read, but by a model that reads English only: say so beside the band, never silently.
+        note = unread_note(["non_english"]) if flags and "non_english" in flags else ""
     else:
         note = "not read yet" if flags is None else unread_note(flags)
     return Verbatim(key=answer_key(response_id), text=text, band=band, note=note, response_id=response_id)

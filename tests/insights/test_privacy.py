@@ -104,3 +104,18 @@ def test_direct_members_of_a_parent_are_protected():
     nodes = build_tree([(0, None, 2), (1, 0, 8), (2, 0, 9)])
     visible = visible_units(nodes, 5)
     assert 0 in visible and len(visible & {1, 2}) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(org_shapes(), st.data())
+def test_units_kept_hidden_stay_hidden_and_nothing_small_becomes_computable(shape, data):
+    """A decision taken again (insights.disclosure) keeps hidden what was hidden, and stays safe."""
+    rows, threshold = shape
+    nodes = build_tree(rows)
+    hidden = data.draw(st.sets(st.sampled_from([uid for uid, _, _ in rows])))
+    visible = visible_units(nodes, threshold, hidden=hidden)
+    assert not visible & hidden
+    own = {uid: o for uid, _, o in rows}
+    for atoms in computable_groups(nodes, visible):
+        count = sum(own[a] for a in atoms)
+        assert count == 0 or count >= threshold, (rows, threshold, hidden, visible, atoms)

@@ -1,0 +1,75 @@
+"""Rounds closed before rows were stored anew at close get their turn: migration insights 0005
+marks their summaries stale, and recomputing one (the sweep's job) stores its rows anew."""
+
+import importlib
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.db import connection
+
+from insights import anonymity
+from insights.models import AnswerScore, RoundSummary
+from insights.summaries import round_summarize, waiting_summaries
+from surveys import rounds
+from surveys.models import PulseRound
+from tests.factories import AnswerScoreFactory, ResponseFactory, closed_round_with_summary
+
+migration = importlib.import_module("insights.migrations.0005_closed_rounds_stored_anew")
+T0 = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+
+
+class Reversed:
+    """A shuffle with a known result, so that the rewrite can be seen."""
+
+    def shuffle(self, items: list) -> None:
+        items.reverse()
+
+
+class Kept:
+    def shuffle(self, items: list) -> None:
+        pass
+
+
+def stored_order(round_id: int) -> tuple[list, list]:
+    """Answers and their scores as they lie in the tables (PostgreSQL's ctid)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM surveys_response WHERE round_id = %s ORDER BY ctid", [round_id])
+        answers = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT s.response_id FROM insights_answerscore s JOIN surveys_response r ON r.id = s.response_id"
+            " WHERE r.round_id = %s ORDER BY s.ctid",
+            [round_id],
+        )
+        return answers, [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_old_closed_rounds_are_stored_anew_by_the_sweep_after_the_migration(team, division, monkeypatch):
+    monkeypatch.setattr(rounds, "ORDER_RNG", Reversed())
+    monkeypatch.setattr(anonymity, "ORDER_RNG", Kept())  # the scores then follow the answers' new order
+    old = closed_round_with_summary(team, closes_at=T0, respondents=4, alignment=50.0)
+    # As rounds closed before the rewrite existed: rows in the order people answered.
+    written = [AnswerScoreFactory(response=ResponseFactory(round=old.round)).response_id for _ in range(4)]
+    open_round = PulseRound.objects.create(
+        unit=division,
+        purpose_statement=old.round.purpose_statement,
+        scheduled_for=T0,
+        opens_at=T0,
+        closes_at=datetime(2099, 1, 1, tzinfo=UTC),
+    )
+    open_summary = RoundSummary.objects.create(
+        round=open_round, unit=division, closes_at=open_round.closes_at
+    )
+    assert old.round_id not in waiting_summaries(100)
+
+    migration.closed_rounds_stale(apps, SimpleNamespace(connection=connection))
+
+    assert old.round_id in waiting_summaries(100), "the sweep will pick the closed round up"
+    open_summary.refresh_from_db()
+    assert not open_summary.stale, "an open round is left alone"
+    assert stored_order(old.round_id) == (written, written)
+    round_summarize(round_id=old.round_id)
+    assert stored_order(old.round_id) == (written[::-1], written[::-1]), "answers and scores are stored anew"
+    assert AnswerScore.objects.filter(response__round=old.round).count() == 4
