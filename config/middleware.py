@@ -1,4 +1,5 @@
-"""Two guards every request passes: bad input stops here, private pages are never cached.
+"""Guards every request passes: bad input stops here, private pages are never cached, and
+browser features no page uses are refused.
 
 `RequestGuardMiddleware` runs before anything reads the body, the session or
 the database, so nothing past it meets a NUL byte (which PostgreSQL refuses
@@ -17,6 +18,7 @@ from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOper
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
 
 # NUL ends a C string (PostgreSQL refuses it in text); U+D800..U+DFFF alone are
@@ -48,15 +50,18 @@ class RequestGuardMiddleware:
         length = _content_length(request)
         if length is None:
             return _refuse(request, MALFORMED)
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        upload_limit = _upload_limit(request)
+        if length > (upload_limit or settings.DATA_UPLOAD_MAX_MEMORY_SIZE):
             # Said from the header alone: a 200 MB body is never read.
-            return _too_big(request)
+            return _too_big(request, upload_limit)
         if _UNSTORABLE.search(request.path_info) or _has_unstorable_header(request):
             return _refuse(request, UNSTORABLE_TEXT)
         if not _is_utf8_query(_raw(request.META.get("QUERY_STRING", ""))):
             return _refuse(request, NOT_UTF8)
         _drop_unstorable_cookies(request)
         try:
+            if upload_limit is not None:
+                return self._upload_refusal(request)
             return self._form_refusal(request)
         except RequestDataTooBig:
             return _too_big(request)
@@ -82,6 +87,26 @@ class RequestGuardMiddleware:
             return _refuse(request, UNSTORABLE_TEXT)
         return None
 
+    def _upload_refusal(self, request: HttpRequest) -> HttpResponse | None:
+        """A view that takes a file: Django parses the body (the file spooled, within the view's
+        limit); its fields are held to the same rules, the file is the view's to check."""
+        if request.method == "POST" and request.content_type not in FORM_TYPES:
+            return None
+        if _any_unstorable(request.GET.lists()) or _any_unstorable(request.POST.lists()):
+            return _refuse(request, UNSTORABLE_TEXT)
+        return None
+
+
+def _upload_limit(request: HttpRequest) -> int | None:
+    """The body limit of a view that takes a file (`upload_limit_setting` names the setting)."""
+    if request.method != "POST":
+        return None
+    try:
+        setting = getattr(resolve(request.path_info).func, "upload_limit_setting", None)
+    except Resolver404:
+        return None
+    return getattr(settings, setting) if setting else None
+
 
 class NoStoreMiddleware:
     """Every page of the app is someone's private data: no browser or proxy keeps a copy.
@@ -100,11 +125,30 @@ class NoStoreMiddleware:
         return response
 
 
+class PermissionsPolicyMiddleware:
+    """Refuses the browser features no page uses (settings.PERMISSIONS_POLICY), which Django has
+    no setting for; Content-Security-Policy and the other headers come from django-csp and Django."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
 def _refuse(request: HttpRequest, problem: str, *, status: int = 400) -> HttpResponse:
     return render(request, "400.html", {"problem": problem}, status=status)
 
 
-def _too_big(request: HttpRequest) -> HttpResponse:
+def _too_big(request: HttpRequest, upload_limit: int | None = None) -> HttpResponse:
+    if upload_limit is not None:
+        problem = (
+            f"This file is larger than the {upload_limit / 1024 / 1024:.0f} MB this page takes. Nothing was "
+            "read or saved. Split the file, or ask an operator to run manage.py import_people with it."
+        )
+        return _refuse(request, problem, status=413)
     limit_kb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
     problem = f"This request is larger than this site accepts ({limit_kb} KB). Nothing was saved."
     # The body is left unread: the WSGI server drains or drops it (a WSGI app may not
