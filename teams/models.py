@@ -1,10 +1,12 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from tree_queries.models import TreeNode
+
+from teams.signals import memberships_ended
 
 
 class Organization(models.Model):
@@ -140,6 +142,23 @@ class Unit(TreeNode):
         return reverse("unit_detail", args=[self.pk])
 
 
+def _announce_ended(memberships: list[tuple[int, int]]) -> None:
+    if memberships:
+        memberships_ended.send(sender=Membership, memberships=memberships, at=timezone.now())
+
+
+class MembershipQuerySet(models.QuerySet):
+    def delete(self):
+        """Delete, and announce who left which unit, once for the lot, in the same transaction
+        (teams.signals). Rows go with their unit, organization or account unannounced: that
+        deletion takes the invitations to the unit's pulses with it."""
+        with transaction.atomic(using=self.db):
+            ended = list(self.order_by().values_list("user_id", "unit_id"))
+            deleted = super().delete()
+            _announce_ended(ended)
+        return deleted
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         LEADER = "leader", "Leader"
@@ -150,6 +169,8 @@ class Membership(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["unit", "user"], name="teams_membership_no_duplicates")
@@ -159,11 +180,24 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.unit}"
 
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=kwargs.get("using")):
+            ended = [(self.user_id, self.unit_id)]
+            deleted = super().delete(*args, **kwargs)
+            _announce_ended(ended)
+        return deleted
+
 
 class AuditEvent(models.Model):
-    """Who changed what, written in the same transaction as the change."""
+    """Who changed what, written in the same transaction as the change.
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_events")
+    Without an organization only for what belongs to none: a failed login with an
+    unknown address, a superuser's sign-in, a deleted organization.
+    """
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+    )
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=64)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -175,3 +209,63 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """One upload of people and units (teams.importing): its rows, what checking found, and how
+    far applying has got. The rows stay server-side so a failed form loses nothing, and are
+    cleared once the job is done or dropped, so no copy of the file outlives its use."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Waiting for review"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Applying"
+        DONE = "done", "Done"
+        FAILED = "failed", "Stopped"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=255)
+    columns = models.JSONField(default=dict, blank=True)  # field -> header as written
+    notes = models.JSONField(default=list, blank=True)
+    rows = models.JSONField(default=list, blank=True)  # [[row number, email, name, unit, parent, role], ...]
+    errors = models.JSONField(default=list, blank=True)  # [{"row", "column", "message"}, ...]
+    plan = models.JSONField(default=dict, blank=True)  # counts and examples for the preview
+    skip_rows = models.JSONField(default=list, blank=True)  # rows the admin chose to leave out
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEW)
+    # Progress, written in each batch's transaction: the cursor a resumed run starts from.
+    phase = models.CharField(max_length=32, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    claim = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="teams_importjob_one_running_per_org",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("import_job", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0

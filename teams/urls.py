@@ -1,9 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from teams import views
 from teams.forms import ThrottledPasswordResetForm
 
 urlpatterns = [
+    path("org/import/", views.import_start, name="import_start"),
+    path("org/import/<int:job_id>/", views.import_job, name="import_job"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from surveys.models import Invitation
 from surveys.rounds import round_open
-from teams.models import Membership
+from teams.models import ImportJob, Membership
 from tests.factories import MembershipFactory, PurposeStatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -228,6 +228,7 @@ def cast(org, division, team, member, org_admin):
         "version": statement.version,
         "key": "a1b2c3",
         "uidb64": "MQ",
+        "job_id": ImportJob.objects.create(organization=org, created_by=org_admin, file_name="people.csv").pk,
     }
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from surveys.models import Invitation
 from surveys.rounds import round_open
+from teams.models import ImportJob
 from tests.factories import PurposeStatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,7 @@ def values(team, member, leader):
         "version": statement.version,
         "key": "abc",
         "uidb64": "MQ",
+        "job_id": ImportJob.objects.create(organization=team.organization, file_name="people.csv").pk,
     }
 
 
