@@ -81,7 +81,7 @@ def print_banner(port: int) -> None:
         f"  Purpose Pulse is starting at http://127.0.0.1:{port}/  (Ctrl-C stops everything)",
         f"  Demo logins, password {DEMO_PASSWORD} (unless seed_demo --password set another):",
         *(f"    {email:<{width}}  {who}" for email, who in DEMO_LOGINS),
-        "  Emails the app sends are printed below by the worker.",
+        "  Each email the app sends is printed below as one line: to whom, the subject, the link to open.",
         "",
     ]
     print("\n".join(lines), flush=True)

@@ -23,21 +23,44 @@ def _svg(width: int, height: int, title: str, desc: str, body: str) -> SafeStrin
     )
 
 
+# Charts are drawn for a phone-width card (about 316 CSS px at 390 px) and scale up on a laptop
+# (capped by .chart's max-height), so text set at FONT units is never under 11 px on screen.
+WIDTH = 340
+FONT = 12
+CHAR_W = FONT * 0.62  # a generous average glyph width, to keep labels apart
+
+
+def _every(labels: Sequence[str], spacing: float) -> int:
+    """Label every k-th point so that labels of this width never touch."""
+    widest = max((len(label) for label in labels), default=0) * CHAR_W + 6
+    return max(1, int(-(-widest // max(spacing, 1))))
+
+
+def _anchor(x: float, half: float, lo: float, hi: float) -> str:
+    """Centre a label on its point unless that would cut it at the chart's edge."""
+    if x - half < lo:
+        return "start"
+    if x + half > hi:
+        return "end"
+    return "middle"
+
+
 def trend_chart(points: Sequence[Point], *, title: str = "Alignment over time") -> SafeString:
     """A line of 0–100 values across rounds; gaps where a round is hidden or missing."""
-    width, height, left, right, top, bottom = 560, 200, 34, 12, 12, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
+    width, height, left, right, top, bottom = WIDTH, 210, 30, 8, 20, 44
+    inset = 14  # keeps the first point and its value clear of the axis labels
+    plot_w, plot_h = width - left - right - 2 * inset, height - top - bottom
     n = max(len(points), 1)
     step = plot_w / max(n - 1, 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:
-        return left + (i * step if n > 1 else plot_w / 2), top + plot_h * (1 - v / 100)
+        return left + inset + (i * step if n > 1 else plot_w / 2), top + plot_h * (1 - v / 100)
 
     parts = []
     for tick in (0, 25, 50, 75, 100):
         y = top + plot_h * (1 - tick / 100)
         parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        parts.append(f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
+        parts.append(f'<text class="axis" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
     segment: list[str] = []
     for i, p in enumerate(points):
         if p.value is None:
@@ -48,19 +71,29 @@ def trend_chart(points: Sequence[Point], *, title: str = "Alignment over time") 
         x, y = xy(i, p.value)
         segment.append(f"{x:.1f},{y:.1f}")
         parts.append(f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="4"/>')
-        parts.append(
-            f'<text class="value" x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle">{p.value:.0f}</text>'
-        )
     if len(segment) > 1:
         parts.append(f'<polyline class="line" points="{" ".join(segment)}"/>')
+    # Values over the dots, thinned like the labels when rounds crowd.
+    value_every = _every(["100"], step if n > 1 else plot_w)
+    label_every = _every([f"{p.label} {p.note}" for p in points], step if n > 1 else plot_w)
+    last = len(points) - 1
     for i, p in enumerate(points):
+        if p.value is not None and ((last - i) % value_every == 0):
+            x, y = xy(i, p.value)
+            parts.append(
+                f'<text class="value" x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle">{p.value:.0f}</text>'
+            )
+        if (last - i) % label_every:
+            continue  # the latest round always keeps its label
         x = xy(i, 0)[0]
+        anchor = _anchor(x, len(p.label) * CHAR_W / 2, 0, width)
         parts.append(
-            f'<text class="axis" x="{x:.1f}" y="{height - 22}" text-anchor="middle">{escape(p.label)}</text>'
+            f'<text class="axis" x="{x:.1f}" y="{height - 24}" text-anchor="{anchor}">{escape(p.label)}</text>'
         )
         if p.note:
+            anchor = _anchor(x, len(p.note) * CHAR_W / 2, 0, width)
             parts.append(
-                f'<text class="note" x="{x:.1f}" y="{height - 8}" text-anchor="middle">{escape(p.note)}</text>'
+                f'<text class="note" x="{x:.1f}" y="{height - 8}" text-anchor="{anchor}">{escape(p.note)}</text>'
             )
     desc = "; ".join(
         f"{p.label}: {'not shown' if p.value is None else f'{p.value:.0f}'}{f' ({p.note})' if p.note else ''}"
@@ -71,12 +104,12 @@ def trend_chart(points: Sequence[Point], *, title: str = "Alignment over time") 
 
 def histogram(values: Sequence[float], *, bins: int = 10, title: str = "Spread of answers") -> SafeString:
     """How many answers fall in each band of ten points, 0–100."""
-    width, height, left, bottom, top = 560, 180, 30, 28, 14
+    width, height, left, right, bottom, top = WIDTH, 180, 12, 12, 26, 18
     counts = [0] * bins
     for v in values:
         counts[min(int(v // (100 / bins)), bins - 1)] += 1
     peak = max(counts) or 1
-    bar_w = (width - left - 10) / bins
+    bar_w = (width - left - right) / bins
     parts = []
     for i, count in enumerate(counts):
         h = (height - top - bottom) * count / peak
@@ -89,9 +122,11 @@ def histogram(values: Sequence[float], *, bins: int = 10, title: str = "Spread o
             parts.append(
                 f'<text class="value" x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">{count}</text>'
             )
-        lo = int(i * 100 / bins)
+    # The scale under the bars: band edges, every other one, so the numbers never touch.
+    for edge in range(0, bins + 1, 2):
+        x = left + edge * bar_w
         parts.append(
-            f'<text class="axis" x="{x + bar_w / 2:.1f}" y="{height - 10}" text-anchor="middle">{lo}–{lo + 100 // bins}</text>'
+            f'<text class="axis" x="{x:.1f}" y="{height - 8}" text-anchor="middle">{int(edge * 100 / bins)}</text>'
         )
     desc = ", ".join(
         f"{int(i * 100 / bins)} to {int((i + 1) * 100 / bins)}: {c}" for i, c in enumerate(counts) if c

@@ -1,6 +1,8 @@
 from django import template
 
 from alignment.reading import BAND_CUTS
+from insights.wording import situation_for
+from teams.access import led_unit_ids
 
 register = template.Library()
 
@@ -40,3 +42,15 @@ def trend_arrow(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, "")
+
+
+@register.simple_tag(takes_context=True)
+def situation_for_viewer(context, situation, unit_id=None):
+    """The situation addressed to "you" only when the person reading leads that very unit
+    (insights.wording); tables and roll-ups name the leader in the third person."""
+    user = context.get("user")
+    if not unit_id or user is None or not user.is_authenticated:
+        return situation_for(situation, viewer_leads=False)
+    if not hasattr(user, "_led_unit_ids"):  # one query per request, however many rows
+        user._led_unit_ids = led_unit_ids(user)
+    return situation_for(situation, viewer_leads=unit_id in user._led_unit_ids)

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tests.browser.pagecheck import watch
+
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 DEMO_PASSWORD = "browser-demo-pw"
@@ -25,21 +27,50 @@ def chromium():
         browser.close()
 
 
+def watch_csp(page, problems: list[str]) -> None:
+    """Record everything the Content-Security-Policy refuses on `page`, as the browser's
+    `securitypolicyviolation` event reports it (a console line may be worded otherwise, or
+    be missing for a refused style attribute): a refused script or style fails the test."""
+
+    def report(_source, violation: dict) -> None:
+        problems.append(
+            f"Content-Security-Policy refused {violation['blocked'] or 'inline code'} on {violation['page']} "
+            f"({violation['directive']}, {violation['source'] or 'the page'} line {violation['line']}): "
+            f"{violation['sample']!r}"
+        )
+
+    page.expose_binding("__reportCspViolation", report)
+    # Run through the debugging protocol before any page script, so the policy doesn't apply to it.
+    page.add_init_script(
+        """document.addEventListener("securitypolicyviolation", (e) => window.__reportCspViolation({
+            directive: e.effectiveDirective, blocked: e.blockedURI, page: location.pathname,
+            source: e.sourceFile, line: e.lineNumber, sample: e.sample}));"""
+    )
+
+
 @pytest.fixture
 def new_page(chromium, live_server):
-    """Open pages in fresh browser contexts (separate cookies), desktop or phone sized."""
+    """Open pages in fresh browser contexts (separate cookies), desktop or phone sized.
+
+    Every page is watched: a console error, a script error or a failed request fails the test.
+    """
     contexts = []
+    problems: list[str] = []
 
     def _new_page(*, phone: bool = False):
-        viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
         context = chromium.new_context(viewport=viewport, base_url=live_server.url)
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        watch(page, problems)
+        watch_csp(page, problems)
+        return page
 
     yield _new_page
     for context in contexts:
         context.close()
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture

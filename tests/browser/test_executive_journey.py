@@ -77,3 +77,53 @@ def test_dashboard_reads_on_a_phone(demo_with_history, new_page, log_in, screens
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     screenshot(page, "executive-dashboard-phone")
+
+
+def test_dashboard_toggles_sort_menu_and_legend_work_from_the_keyboard(demo_with_history, new_page, log_in):
+    page = new_page()
+    log_in(page, "exec@demo.example")
+    page.goto("/dashboard/")
+    table = page.locator("table.heatmap")
+
+    # The expand toggles are buttons: Space opens a division in place.
+    toggle = page.get_by_role("button", name="Show the units in Product & Engineering")
+    toggle.focus()
+    page.keyboard.press("Space")
+    expect(table.get_by_role("link", name="Money Movement", exact=True)).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+
+    # A legend explains the shades.
+    legend = page.get_by_role("group", name="What the shades mean (alignment, 0–100)")
+    expect(legend).to_contain_text("under 25: something else")
+
+    # Arrowing through the view menu is one request and no history entry per key.
+    history = page.evaluate("history.length")
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if "/dashboard/?" in r.url else None)
+    view = page.get_by_label("View", exact=True)
+    view.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"sort=\w"))
+    page.wait_for_timeout(800)
+    assert len(requests) == 1, requests
+    assert page.evaluate("history.length") == history
+
+
+def test_a_leaders_dashboard_is_titled_by_their_unit_and_keeps_the_hierarchy_on_a_phone(
+    demo_with_history, new_page, log_in
+):
+    page = new_page(phone=True)
+    log_in(page, "exec@demo.example")
+    page.goto("/dashboard/")
+    page.get_by_label("Show the units in Product & Engineering").click()
+    division = page.locator("table.heatmap tbody th", has_text="Product & Engineering")
+    department = page.locator("table.heatmap tbody th", has_text="Money Movement")
+    expect(department).to_be_visible()
+    indent = "el => parseFloat(getComputedStyle(el).paddingLeft)"
+    assert department.evaluate(indent) > division.evaluate(indent) + 8  # the hierarchy still shows
+
+    leader = new_page()
+    log_in(leader, "lead@demo.example")
+    leader.goto("/dashboard/")
+    expect(leader.get_by_role("heading", level=1)).to_have_text("Alignment in Payments")

@@ -6,6 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from purpose.models import PurposeStatement
+from purpose.services import purpose_update
+from teams.models import Unit, User
 
 pytestmark = pytest.mark.browser
 
@@ -119,4 +121,50 @@ def test_leader_tries_sample_answers_against_the_wording_typed(demo, new_page, l
     expect(result).to_contain_text("No reading: too short to judge.")
     expect(result).to_contain_text("/ 100")
     expect(page.get_by_label("Why we exist")).to_have_value(NEW_PURPOSE)  # swapped in place, text kept
+    assert PurposeStatement.objects.filter(unit__name="Payments").count() == versions
+
+
+def test_a_restored_draft_shows_the_colleagues_newer_version_beside_it(demo, new_page, log_in):
+    """The leader types, leaves; an admin saves a newer version; the leader comes back."""
+    page = new_page()
+    log_in(page, "lead@demo.example")
+    page.get_by_role("link", name="Edit purpose").first.click()
+    editor_url = page.url
+    page.get_by_label("Why we exist").fill("My wording, typed before the admin saved.")
+    page.goto("/org/")  # leaves, the text unsaved
+
+    payments = Unit.objects.get(name="Payments")
+    current = PurposeStatement.objects.filter(unit=payments).order_by("-version").first()
+    purpose_update(
+        unit=payments,
+        purpose="The admin's wording, saved meanwhile.",
+        fit=current.fit,
+        author=User.objects.get(email="admin@demo.example"),
+        base_version=current.version,
+        key_ideas=current.key_ideas,
+    )
+
+    page.goto(editor_url)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(f"saved version {current.version + 1} while you were editing")
+    expect(alert).to_contain_text("The admin's wording, saved meanwhile.")
+    expect(page.get_by_label("Why we exist")).to_have_value("My wording, typed before the admin saved.")
+    expect(page.locator("[data-draft-note]")).to_contain_text("We restored text you had not saved")
+    assert PurposeStatement.objects.filter(unit=payments).count() == current.version + 1  # nothing saved
+
+    page.get_by_role("button", name="Save as new version").click()
+    expect(page.locator("#purpose-card")).to_contain_text("Saved just now")
+    expect(page.locator("#purpose-card")).to_contain_text(f"version {current.version + 2}")
+    assert PurposeStatement.objects.get(unit=payments, version=current.version + 2).purpose == (
+        "My wording, typed before the admin saved."
+    )
+
+
+def test_saving_with_nothing_changed_says_so_and_makes_no_version(demo, new_page, log_in):
+    page = new_page()
+    log_in(page, "lead@demo.example")
+    page.get_by_role("link", name="Edit purpose").first.click()
+    versions = PurposeStatement.objects.filter(unit__name="Payments").count()
+    page.get_by_role("button", name="Save as new version").click()
+    expect(page.locator("main")).to_contain_text("Nothing changed, so no new version was made")
     assert PurposeStatement.objects.filter(unit__name="Payments").count() == versions

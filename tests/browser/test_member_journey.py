@@ -127,3 +127,35 @@ def test_a_colleagues_link_and_a_broken_link_get_clear_pages(emailed_pulse, new_
     page.goto(link_from_email(members[0]))
     expect(page.get_by_role("heading", name="This link was sent to someone else")).to_be_visible()
     assert fits_the_screen(page)
+
+
+def test_the_pulse_form_keeps_a_long_paste_refuses_a_dot_and_focuses_the_thanks(emailed_pulse, new_page):
+    _, members = emailed_pulse
+    page = new_page(phone=True)
+    page.goto(link_from_email(members[0]))
+    purpose = page.get_by_label("In your own words, what is our team's purpose?")
+    expect(page.locator("main")).to_contain_text("At most 2000 characters.")
+
+    # A 5,000-character paste stays whole; the counter says how much is too much.
+    pasted = "We make card payments simple for small shops. " * 109  # 5,014 characters
+    purpose.fill(pasted)
+    expect(purpose).to_have_value(pasted)
+    expect(page.locator(".counter.over").first).to_contain_text("5,014 / 2,000 characters: 3,014 too many")
+
+    # "." is not an answer: a clear message before anything is saved.
+    purpose.fill(".")
+    page.get_by_label("How does our team's work fit into the larger organization?").fill(
+        "Payouts builds on us."
+    )
+    for group in page.locator("fieldset.agree").all():
+        group.get_by_text("Agree", exact=True).click()
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.locator(".error").first).to_contain_text("too short to count as an answer")
+    assert not Response.objects.exists()
+
+    # A real answer: focus lands on the confirmation's heading, not the page body.
+    page.get_by_label("In your own words, what is our team's purpose?").fill("We help small shops get paid.")
+    page.get_by_role("button", name="Send my answer").click()
+    thanks = page.get_by_role("heading", name="Thanks — here is how your leader describes it")
+    expect(thanks).to_be_focused()
+    expect(page.locator(".statement[dir=auto]").first).to_contain_text("We help small shops get paid.")
