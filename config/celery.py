@@ -19,6 +19,9 @@ _EVERY_MINUTE_TASKS = {
     "pulses-close-due-rounds": "surveys.tasks.close_due_rounds",
     "pulses-sweep-unsent-emails": "surveys.tasks.sweep_unsent_emails",
     "alignment-sweep-unscored": "insights.tasks.sweep_unscored",
+    "imports-sweep": "teams.tasks.sweep_imports",
+    "results-sweep-unsent-emails": "insights.tasks.sweep_results_emails",
+    "actions-send-due-reminders": "insights.tasks.send_action_reminders",
 }
 app.conf.beat_schedule = {
     name: {"task": task, "schedule": 60.0, "options": {"expires": 55}}

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 SCORE_ROUND = "insights.tasks.score_round"
 SUMMARIZE_ROUND = "insights.tasks.summarize_round"
 REFRESH_CASCADE = "insights.tasks.refresh_cascade"
-TASK_NAMES = (SCORE_ROUND, SUMMARIZE_ROUND, REFRESH_CASCADE)
+SEND_ROUND_RESULTS = "insights.tasks.send_round_results"
+TASK_NAMES = (SCORE_ROUND, SUMMARIZE_ROUND, REFRESH_CASCADE, SEND_ROUND_RESULTS)
 
 
 def _publish(name: str, args: tuple, *, countdown: float | None = None) -> bool:
@@ -56,3 +57,8 @@ def queue_round_summary(round_id: int, *, countdown: float | None = None) -> boo
 
 def queue_cascade_refresh(unit_id: int) -> bool:
     return _publish(REFRESH_CASCADE, (unit_id,))
+
+
+def queue_round_results(round_id: int) -> bool:
+    # Nothing to mark when it fails: the results sweep finds every round with unsent emails.
+    return _publish(SEND_ROUND_RESULTS, (round_id,))

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from insights import cascade, scoring, summaries
+from insights import cascade, results_mail, scoring, summaries
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
@@ -12,7 +12,9 @@ def score_round(self, round_id: int) -> int:
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
 def summarize_round(self, round_id: int) -> None:
-    summaries.round_summarize(round_id=round_id)
+    summary = summaries.round_summarize(round_id=round_id)
+    if summary.is_final:  # its organization round may just have been decided: results can go
+        results_mail.results_queue_due(organization_id=summary.unit.organization_id)
 
 
 @shared_task
@@ -23,3 +25,21 @@ def sweep_unscored() -> int:
 @shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
 def refresh_cascade(self, unit_id: int) -> int:
     return cascade.cascade_refresh(unit_id=unit_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def send_round_results(self, round_id: int) -> int:
+    sent, failed = results_mail.round_results_send(round_id=round_id)
+    if failed:  # released claims: retry the round, the claims skip whoever got it
+        raise self.retry(countdown=60 * (self.request.retries + 1))
+    return sent
+
+
+@shared_task
+def sweep_results_emails() -> int:
+    return results_mail.results_queue_due()
+
+
+@shared_task
+def send_action_reminders() -> int:
+    return results_mail.action_reminders_send()
