@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from alignment import split_ideas
 from demo.answers import ANSWERS
+from demo.loop import PAYMENTS_PROPOSALS
 from insights.scoring import round_score_waiting
 from insights.summaries import round_summarize
 from purpose.engine import app_encoder
 from purpose.models import PurposeStatement
-from surveys.models import Invitation, PulseRound, Response
+from surveys.models import Invitation, PulseRound, Response, link_token_hash
 from teams.models import Membership, Organization, Unit
 
 ROUNDS = 4
@@ -151,12 +152,20 @@ def demo_history(organization: Organization, *, progress: Callable[[str], None] 
                     answering = _enough_for_the_dashboards(rng, members, answering, organization)
                 # Closed, so as round_close leaves them: no answer times, answers unlinked.
                 Invitation.objects.bulk_create(
-                    Invitation(round=pulse_round, user_id=m, sent_at=opens) for m in members
+                    Invitation(
+                        round=pulse_round,
+                        user_id=m,
+                        token_hash=link_token_hash(pulse_round.pk, m),
+                        sent_at=opens,
+                    )
+                    for m in members
                 )
                 kinds = _kinds(rng, profile, len(answering))
                 used: set[str] = set()
                 texts = [_answer(rng, kind, statement, used) for kind in kinds]
                 fits = [statement.fit if rng.random() < 0.5 else rng.choice(VAGUE) for _ in answering]
+                # Payments' leader asked what members would change in the purpose's wording, last time.
+                proposals = list(PAYMENTS_PROPOSALS) if back == 1 and team.name == "Payments" else []
                 responses = []
                 for kind, text, fit_text in zip(kinds, texts, fits, strict=True):
                     good = kind in ("faithful", "partial")
@@ -169,6 +178,7 @@ def demo_history(organization: Organization, *, progress: Callable[[str], None] 
                             sees_contribution=rng.randint(2, 5),
                             shapes_direction=rng.randint(1, 4),
                             question_for_leader=rng.choice(QUESTIONS),
+                            purpose_proposal=proposals.pop() if proposals else "",
                         )
                     )
                 Response.objects.bulk_create(responses)

@@ -33,6 +33,7 @@ def demo_schedules(organization: Organization) -> bool:
             open_days=5,
             remind_after_days=2,
             anchor_date=first.date(),
+            asks_purpose_proposal=True,
         )
         schedule_save(schedule=schedule, acting_user=None, now=now)
     return True

@@ -8,19 +8,25 @@ inside a transaction rolled back at the end.
 import random
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from alignment import SITUATIONS
 from alignment.reading import BANDS, band_of
 from demo.history import PROFILES, _kinds
-from demo.seed import DEMO_SLUG, LEAD_EMAIL
+from demo.loop import ACTION_DONE, ACTION_OPEN, PAYMENTS_PROPOSALS, PAYMENTS_V3
+from demo.seed import DEMO_SLUG, EXEC_EMAIL, LEAD_EMAIL, MEMBER_EMAIL
 from insights.models import RoundSummary
-from surveys.models import Response
+from insights.proposals import round_proposals
+from insights.results_mail import results_due_rounds
+from purpose.models import PurposeStatement, TeamStage
+from surveys.models import LeaderReply, PulseSchedule, Response, ResultsTalk, TeamAction
 from teams.models import Membership, Organization, Unit, User
 
 BAND_LABELS = dict(BANDS)
@@ -94,3 +100,52 @@ def test_a_parent_unit_view_explains_the_scale_too(demo, db, client):
     html = client.get(reverse("team_dashboard", args=[department.pk])).content.decode()
     assert "and the units inside it" in html
     assert "75 and above</strong>, tells it back" in html
+
+
+# --- After the pulse: Payments' last round is answered, talked through and acted on (issue 11) ---
+
+
+def test_payments_last_round_has_replies_actions_one_done_one_open_and_a_meeting(payments, client):
+    last = latest(payments).round
+    replies = LeaderReply.objects.filter(round=last, published_at__isnull=False)
+    assert sorted(r.theme is None for r in replies) == [False, True]  # one to a theme, one to everyone
+    actions = TeamAction.objects.filter(round=last)
+    assert sorted(actions.values_list("status", flat=True)) == ["done", "open"]
+    still_open = actions.get(status="open")
+    assert timezone.localdate() <= still_open.due_on <= timezone.localdate() + timedelta(days=2)
+    assert ResultsTalk.objects.filter(round=last).exists()
+    # What the demo member reads: the replies and what the team will do.
+    client.force_login(User.objects.get(email=MEMBER_EMAIL))
+    html = client.get(reverse("team_results", args=[payments.pk])).content.decode()
+    assert all(escape(reply.text) in html for reply in replies)
+    assert escape(ACTION_OPEN) in html and escape(ACTION_DONE) in html
+
+
+def test_payments_has_a_version_shaped_with_the_teams_suggestions(payments, client):
+    last = latest(payments).round
+    shaped = PurposeStatement.objects.filter(unit=payments).latest()
+    assert shaped.version == last.purpose_statement.version + 1 and shaped.purpose == PAYMENTS_V3
+    proposals = round_proposals(last)
+    assert set(PAYMENTS_PROPOSALS) == set(proposals)
+    assert shaped.shaped_from and set(shaped.shaped_from) <= set(proposals)
+    client.force_login(User.objects.get(email=MEMBER_EMAIL))
+    history = client.get(reverse("purpose_history", args=[payments.pk])).content.decode()
+    assert "Shaped with the team's suggestions." in history
+    assert all(escape(text) in history for text in shaped.shaped_from)
+    # The leader finds the proposals on the talk page, grouped by meaning.
+    client.force_login(User.objects.get(email=LEAD_EMAIL))
+    talk = client.get(reverse("talk_it_through", args=[payments.pk])).content.decode()
+    assert all(escape(text) in talk for text in proposals) and "proposals along the lines of" in talk
+    assert PulseSchedule.objects.get(unit=payments).asks_purpose_proposal  # the next pulse asks again
+
+
+def test_the_demo_shows_stages_and_follow_through_and_emails_no_old_results(demo, payments, client):
+    stage = TeamStage.objects.filter(unit=payments).first()
+    assert stage.stage == TeamStage.Stage.IMPLEMENT and stage.note
+    client.force_login(User.objects.get(email=EXEC_EMAIL))
+    chart = client.get(reverse("org_chart_children", args=[payments.parent_id])).content.decode()
+    assert ">Implement</span>" in chart
+    home = client.get(reverse("home")).content.decode()
+    assert "teams talked their last result through" in home  # counts of teams only
+    assert "<strong>1</strong> with open actions" in home
+    assert results_due_rounds(now=timezone.now(), organization_id=demo.pk) == []

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from demo.history import demo_history, demo_history_needed
+from demo.loop import demo_loop, demo_loop_needed
 from demo.schedules import demo_schedules
 from demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_SLUG, demo_is_loaded, demo_seed, demo_set_password
 from insights.cascade import cascade_missing, cascade_refresh_org
@@ -33,6 +34,12 @@ class Command(BaseCommand):
         if not no_history and demo_history_needed(organization):
             self.stdout.write("Scoring the demo's past pulses with the alignment engine…")
             demo_history(organization, progress=self.stdout.write)
+            changed = True
+        if (
+            not no_history
+            and demo_loop_needed(organization)
+            and demo_loop(organization, progress=self.stdout.write)
+        ):
             changed = True
         if password and not changed:
             demo_set_password(password)
