@@ -51,7 +51,7 @@ lock:
 	/tmp/pp-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 # Refresh the README's screenshots from the browser tests (needs PostgreSQL and Redis, like make test).
-SCREENSHOTS := leader-editor leader-diff member-pulse-phone member-thanks-phone executive-dashboard executive-team-view
+SCREENSHOTS := leader-editor leader-diff member-pulse-phone member-thanks-phone executive-dashboard executive-team-view leader-talk-it-through member-results-phone purpose-shaped-by-team
 screenshots:
 	$(MAKE) test PYTEST_ARGS="-q tests/browser"
 	mkdir -p docs/screenshots

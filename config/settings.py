@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
@@ -43,6 +44,8 @@ try:
         if len(_secret) < 50 or _secret.startswith("django-insecure"):
             raise ImproperlyConfiguredEnv("SECRET_KEY must be at least 50 random characters in production")
     SECRET_KEY = _secret or "django-insecure-embedded-development-key-do-not-use-in-production"
+    # Old keys after a rotation: their sessions and pulse links keep working (docs/operations.md).
+    SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
     EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
@@ -56,6 +59,9 @@ try:
     # The largest request body read, in bytes. The biggest real form (the purpose
     # editor with a dozen sample answers) stays well under 1 MiB.
     REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 1024 * 1024, minimum=64 * 1024)
+    # The largest file the people import page takes (teams.views.import_start); bigger
+    # files go through `manage.py import_people`.
+    IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=64 * 1024)
     LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
     LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
     # Password resets: at most this many emails per address per hour (teams/forms.py).
@@ -73,6 +79,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "django_htmx",
     "template_partials",
     "teams",
@@ -84,6 +91,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the guard, so its refusal pages carry the policy and the headers too.
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     # Before anything reads the body, the session or the database (config/middleware.py).
     "config.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -93,9 +103,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Dates in the signed-in person's organization's time zone on every page (config/timezones.py).
+    "config.timezones.OrganizationTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # With DEBUG on, the app's own 404 page instead of Django's list of URL patterns (config/notfound.py).
+    "config.notfound.FriendlyNotFoundMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -191,7 +205,8 @@ AXES_LOCKOUT_CALLABLE = "teams.auth.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 
 # Request bodies: refused with 413 above REQUEST_MAX_BYTES before they are read
-# (config.middleware); no form takes files, so a file part is refused too.
+# (config.middleware); a file part is refused too, except by a view that names the setting
+# holding its own limit in `upload_limit_setting` (the people import: IMPORT_MAX_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES  # never spooled to disk: refused once parsed
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000  # the admin's membership inline sends five per person
@@ -218,8 +233,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or DEV_MODE
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Email: console output by default so `make run` shows what members get.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email: `make run` logs one line per email (recipient, subject, link: config/devlog.py);
+# elsewhere the console backend prints whole messages unless EMAIL_BACKEND says otherwise.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "config.devlog.LogEmailBackend" if DEV_MODE else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
@@ -257,6 +276,36 @@ ALIGNMENT_ENCODER = env_str("ALIGNMENT_ENCODER", "semantic")
 if ALIGNMENT_ENCODER not in ("semantic", "lexical"):
     raise ImproperlyConfigured(f"ALIGNMENT_ENCODER must be semantic or lexical (got {ALIGNMENT_ENCODER!r})")
 
+# Content-Security-Policy (django-csp) on every response: scripts, styles and everything
+# else only from this site's own files, nothing inline (no 'unsafe-inline', no eval), no
+# framing. Templates keep no <script>, <style>, style="" or on* handler; htmx's injected
+# indicator style is turned off in base.html. img-src allows data: for SVG/PNG data URLs
+# (Django admin icons). docs/architecture.md, "Who may do what, and what a browser may run".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# The other headers, in development too (Django's SecurityMiddleware and
+# XFrameOptionsMiddleware set them; config.middleware adds Permissions-Policy).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Browser features no page here uses, refused for the page and anything it might embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
 # Production hardening: behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if SECURE:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -269,13 +318,46 @@ if SECURE:
     if not HSTS_PRELOAD:
         # check --deploy warns that the site can't join the preload list: that is the point.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
     SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # the container health check speaks plain HTTP
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# One handler, on the root logger. Django's own loggers would print a second copy through their
+# default handler, so they only propagate here; a 4xx is logged as one line, without a traceback
+# (config/devlog.py). The worker's every-minute task lines are quieted, so the emails stand out.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {
+        "client_errors_brief": {"()": "config.devlog.ClientErrorsBrief"},
+        # Request paths can hold a pulse link's token (config/redact.py).
+        "redact_pulse_tokens": {"()": "config.redact.RedactPulseTokens"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # The development server's request lines, as Django prints them, tokens taken out.
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.request": {"filters": ["client_errors_brief", "redact_pulse_tokens"], "propagate": True},
+        "django.security.csrf": {"filters": ["redact_pulse_tokens"], "propagate": True},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["redact_pulse_tokens"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        "purpose_pulse.email": {"level": "INFO"},
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.beat": {"level": "WARNING"},
+    },
 }

@@ -37,11 +37,41 @@ class AnswerScore(models.Model):
         return f"Score of {self.response_id}"
 
 
+class Cohort(models.Model):
+    """One organization round: closed rounds rolled up together, and which roll-ups may be shown.
+
+    Decided once, when its rounds' final summaries are in (insights.disclosure),
+    and kept: every page and export reads `shown`, none decides again. Each
+    final summary belongs to one cohort only, so no figure ever adds rounds of
+    two cohorts and no later page can be subtracted from an earlier one.
+    """
+
+    organization = models.ForeignKey("teams.Organization", on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField(help_text="1 for the organization's first round, and so on.")
+    decided_at = models.DateTimeField(default=timezone.now)
+    parents = models.JSONField(default=dict, help_text="Unit id → parent id, as the hierarchy stood.")
+    basis = models.CharField(
+        max_length=32, help_text="Fingerprint of the threshold and the counts the decision was made on."
+    )
+    shown = models.JSONField(default=list, help_text="Units whose roll-up in this round may be shown.")
+    alone = models.JSONField(
+        default=list, help_text="Units whose own round may be shown by itself (a shown roll-up of it alone)."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="insights_cohort_one_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Round {self.number} of organization {self.organization_id}"
+
+
 class RoundSummary(models.Model):
     """The unit × round roll-up the dashboards read, kept current as answers are scored.
 
     Figures describe the round's scored answers; whether they may be shown is
-    decided at read time against the organization's threshold (insights.privacy).
+    decided once for the organization round (`cohort`) it belongs to.
     """
 
     round = models.OneToOneField("surveys.PulseRound", on_delete=models.CASCADE, related_name="summary")
@@ -68,9 +98,19 @@ class RoundSummary(models.Model):
     approximate = models.BooleanField(default=False)
     computed_at = models.DateTimeField(default=timezone.now)
     stale = models.BooleanField(default=False, db_index=True, help_text="Newer scores wait to be rolled up.")
+    cohort = models.ForeignKey(
+        Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="summaries", editable=False
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["unit", "-closes_at"], name="insights_summary_unit_latest")]
+        indexes = [
+            models.Index(fields=["unit", "-closes_at"], name="insights_summary_unit_latest"),
+            # The summaries no cohort holds yet, which every page looks for (insights.disclosure):
+            # a handful, found without reading the whole table.
+            models.Index(
+                fields=["unit"], condition=models.Q(cohort__isnull=True), name="insights_summary_uncohorted"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} round {self.round_id}"

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from alignment import ENGINE_VERSION, score_answers, score_fits
@@ -132,16 +132,21 @@ def round_scoring_queue(*, round_id: int, now: datetime | None = None) -> bool:
 
 def _scoring_claim(round_id: int, now: datetime) -> bool:
     # A sort of optimistic lock: only the call that creates the claim, or takes over
-    # one older than the grace, queues the task.
-    expired = ScoringClaim.objects.filter(round_id=round_id, queued_at__lte=now - SCORING_GRACE)
-    if expired.update(queued_at=now):
-        return True
-    try:
-        with transaction.atomic():
-            ScoringClaim.objects.create(round_id=round_id, queued_at=now)
-    except IntegrityError:
-        return False  # queued already, and recently
-    return True
+    # one older than the grace, gets a row back and queues the task. Every answer asks,
+    # and while a claim is fresh a read answers it: no write, no commit to wait for.
+    if ScoringClaim.objects.filter(round_id=round_id, queued_at__gt=now - SCORING_GRACE).exists():
+        return False
+    # One statement decides between concurrent callers (PostgreSQL and SQLite both speak it).
+    table = connection.ops.quote_name(ScoringClaim._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (round_id, queued_at) VALUES (%s, %s) "
+            f"ON CONFLICT (round_id) DO UPDATE SET queued_at = excluded.queued_at "
+            f"WHERE {table}.queued_at <= %s RETURNING round_id",
+            [round_id, at(now), at(now - SCORING_GRACE)],
+        )
+        return cursor.fetchone() is not None
 
 
 def round_score_waiting(*, round_id: int, max_batches: int = 10_000) -> int:

@@ -1,9 +1,12 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from alignment import SITUATIONS
@@ -13,8 +16,27 @@ from insights.export import write_dashboard_csv
 from insights.forms import LeaderMarkForm
 from insights.home import home_context
 from insights.marks import leader_mark_set, markable_answer, marks_panel
+from insights.proposals import proposal_groups, proposals_chosen
+from insights.results import can_read_results, invitation_by_results_token, team_results
+from insights.talk import agenda_for, theme_may_be_replied
+from insights.talk_forms import ActionForm, ActionStatusForm, ReplyForm, TalkHeldForm
 from insights.team_view import team_view
-from teams.access import get_unit_or_404, require_unit_manager, require_unit_results_viewer
+from purpose.stages import stage_in_force
+from purpose.suggestions import suggestions_offer
+from surveys.actions import (
+    ActionDraft,
+    ActionRefused,
+    action_add,
+    action_set_status,
+    can_update_action,
+    open_actions,
+    talk_record,
+    unit_actions,
+)
+from surveys.models import ResultsTalk, TeamAction
+from surveys.replies import ReplyRefused, reply_save, round_replies
+from teams.access import can_manage_unit, get_unit_or_404, require_unit_manager, require_unit_results_viewer
+from teams.services import audit_record
 
 
 @require_GET
@@ -78,6 +100,13 @@ def org_dashboard_csv(request):
     filename = f"alignment-{scope.organization.slug}-{stamp}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     write_dashboard_csv(response, listed, threshold=scope.organization.min_group_size)
+    audit_record(
+        organization=scope.organization,
+        actor=request.user,
+        action="export.csv",
+        file=filename,
+        rows=len(listed),
+    )
     return response
 
 
@@ -94,6 +123,10 @@ def team_dashboard(request, unit_id: int):
         "threshold": unit.organization.min_group_size,
         "verbatim_threshold": unit.organization.min_verbatim_size,
         "marks": marks_panel(view, request.user),
+        "open_actions": open_actions(unit),  # they stay on the team's pages until done
+        "can_manage": can_manage_unit(request.user, unit),
+        "stage": stage_in_force(unit),
+        "today": timezone.localdate(),
     }
     return render(request, "dashboards/team.html", context)
 
@@ -124,3 +157,279 @@ def cascade_view(request):
     scope = _scope(request)
     context = {"organization": scope.organization, "links": cascade_links(scope.rows, scope.listed()[2])}
     return render(request, "dashboards/cascade.html", context)
+
+
+# --- Closing the loop: the team's results, the leader's replies, talking it through -----------
+
+
+def _round_param(request) -> int | None:
+    value = request.GET.get("round") or request.POST.get("round") or ""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404("No such pulse")
+    return int(value)
+
+
+def _results_or_404(unit, round_id: int | None):
+    results = team_results(unit, round_id=round_id)
+    if results is None and round_id is not None:
+        raise Http404("No closed pulse of this team by that number")
+    return results
+
+
+@require_GET
+@login_required
+def team_results_page(request, unit_id: int):
+    """The team's reading of a closed pulse, the leader's replies and what the team decided."""
+    unit = get_unit_or_404(request.user, unit_id)
+    if not can_read_results(request.user, unit):
+        raise PermissionDenied("Only the team's people, the leaders above it and executives see its results.")
+    context = {
+        "unit": unit,
+        "results": _results_or_404(unit, _round_param(request)),
+        "open_actions": open_actions(unit),
+        "can_manage": can_manage_unit(request.user, unit),
+        "today": timezone.localdate(),
+    }
+    return render(request, "insights/results.html", context)
+
+
+@require_GET
+@never_cache
+def results_link(request, token: str):
+    """The results behind the link in a results email: no password, the signed link is the key."""
+    invitation = invitation_by_results_token(token)
+    if invitation is None:
+        return render(request, "insights/results_link_problem.html", {"problem": "unknown"}, status=404)
+    if request.user.is_authenticated and request.user.pk != invitation.user_id:
+        return render(request, "insights/results_link_problem.html", {"problem": "someone_else"}, status=403)
+    unit = invitation.round.unit
+    context = {
+        "unit": unit,
+        "results": team_results(unit, round_id=invitation.round_id),
+        "open_actions": open_actions(unit),
+        "via_link": True,
+        "today": timezone.localdate(),
+    }
+    return render(request, "insights/results.html", context)
+
+
+def _reply_rows(results, agenda, posted: dict | None) -> list[dict]:
+    """One reply form per theme of questions, then one to the whole team; a refused one keeps its text."""
+    replies = round_replies(results.round)
+    rows = [
+        {"theme": theme, "key": str(theme.index), "reply": replies.get(theme.index)}
+        for theme in agenda.themes
+    ]
+    rows.append({"theme": None, "key": "", "reply": replies.get(None)})
+    for row in rows:
+        reply = row["reply"]
+        row["topic"], row["text"] = (reply.topic, reply.text) if reply else ("", "")
+    if posted is not None:
+        # A theme no longer on the page: its text goes to the reply to all, not lost.
+        row = next((r for r in rows if r["key"] == posted.get("theme", "")), rows[-1])
+        row["topic"], row["text"], row["refused"] = posted.get("topic", ""), posted.get("text", ""), True
+    return rows
+
+
+def _talk_context(unit, results, posted_reply: dict | None = None, **forms) -> dict:
+    ideas = results.summary.ideas if results and results.summary else []
+    agenda = agenda_for(results) if results else None
+    context = {
+        "unit": unit,
+        "results": results,
+        "agenda": agenda,
+        "reply_rows": _reply_rows(results, agenda, posted_reply) if results else [],
+        "actions": list(unit_actions(unit).filter(status=TeamAction.Status.OPEN))
+        + list(unit_actions(unit).filter(round=results.round).exclude(status=TeamAction.Status.OPEN))
+        if results
+        else [],
+        "talk": ResultsTalk.objects.filter(round=results.round).first() if results else None,
+        "proposal_groups": proposal_groups(results),
+        "today": timezone.localdate(),
+        "action_form": ActionForm(
+            unit=unit, ideas=ideas, initial={"round": results.round.pk if results else ""}
+        ),
+        "held_form": TalkHeldForm(
+            initial={"round": results.round.pk if results else "", "held_on": timezone.localdate()}
+        ),
+    }
+    context.update(forms)
+    return context
+
+
+def _talk_results(request, unit):
+    require_unit_manager(request.user, unit, action="talk the team's results through")
+    return _results_or_404(unit, _round_param(request))
+
+
+def _back_to_talk(unit, results, anchor: str):
+    return redirect(reverse("talk_it_through", args=[unit.pk]) + f"?round={results.round.pk}#{anchor}")
+
+
+@require_GET
+@login_required
+def talk_it_through(request, unit_id: int):
+    """For the leader after a pulse: the agenda, the questions to answer, what the team decides."""
+    unit = get_unit_or_404(request.user, unit_id)
+    results = _talk_results(request, unit)
+    return render(request, "insights/talk.html", _talk_context(unit, results))
+
+
+@require_POST
+@login_required
+def talk_reply(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    results = _talk_results(request, unit)
+    if results is None:
+        return HttpResponseBadRequest("No closed pulse to reply to.")
+    form = ReplyForm(request.POST)
+    error = None
+    if form.is_valid():
+        theme = form.cleaned_data["theme"]
+        if not theme_may_be_replied(results, theme):
+            error = "That group of questions isn't on this page any more: reload it and reply again."
+        else:
+            try:
+                reply_save(
+                    pulse_round=results.round,
+                    theme=theme,
+                    topic=form.cleaned_data["topic"],
+                    text=form.cleaned_data["text"],
+                    publish="publish" in request.POST,
+                    author=request.user,
+                )
+            except ReplyRefused as refused:
+                error = str(refused)
+            else:
+                done = (
+                    "Reply published: the team sees it"
+                    if "publish" in request.POST
+                    else "Reply saved as a draft"
+                )
+                messages.success(request, f"{done}.")
+                return _back_to_talk(unit, results, f"reply-{'all' if theme is None else theme}")
+    context = _talk_context(unit, results, posted_reply=request.POST, reply_form=form, reply_error=error)
+    return render(request, "insights/talk.html", context, status=422)
+
+
+@require_POST
+@login_required
+def talk_action_add(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    results = _talk_results(request, unit)
+    if results is None:
+        return HttpResponseBadRequest("No closed pulse to act on.")
+    ideas = results.summary.ideas if results.summary else []
+    form = ActionForm(request.POST, unit=unit, ideas=ideas)
+    error = None
+    if form.is_valid():
+        draft = ActionDraft(
+            title=form.cleaned_data["title"],
+            owner_id=form.cleaned_data["owner"].pk,
+            due_on=form.cleaned_data["due_on"],
+            ideas=form.cleaned_data.get("ideas", []),
+        )
+        try:
+            action_add(unit=unit, pulse_round=results.round, draft=draft, acting_user=request.user)
+        except ActionRefused as refused:
+            error = str(refused)
+        else:
+            messages.success(request, f"Action recorded: {draft.title}.")
+            return _back_to_talk(unit, results, "actions")
+    return render(
+        request,
+        "insights/talk.html",
+        _talk_context(unit, results, action_form=form, action_error=error),
+        status=422,
+    )
+
+
+@require_POST
+@login_required
+def talk_held(request, unit_id: int):
+    unit = get_unit_or_404(request.user, unit_id)
+    results = _talk_results(request, unit)
+    if results is None:
+        return HttpResponseBadRequest("No closed pulse to talk through.")
+    form = TalkHeldForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            talk_record(
+                pulse_round=results.round, held_on=form.cleaned_data["held_on"], acting_user=request.user
+            )
+        except ActionRefused as refused:
+            error = str(refused)
+        else:
+            messages.success(request, "Recorded: the team talked this result through.")
+            return _back_to_talk(unit, results, "held")
+    return render(
+        request,
+        "insights/talk.html",
+        _talk_context(unit, results, held_form=form, held_error=error),
+        status=422,
+    )
+
+
+@require_POST
+@login_required
+def action_status(request, unit_id: int):
+    """Move an action on (done, dropped, open again): the unit's managers, or the action's owner."""
+    unit = get_unit_or_404(request.user, unit_id)
+    if not can_read_results(request.user, unit):
+        raise PermissionDenied("Only the team's people update its actions.")
+    form = ActionStatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose the action and its new status.")
+    action = (
+        TeamAction.objects.filter(unit=unit, pk=form.cleaned_data["action"]).select_related("unit").first()
+    )
+    if action is None:
+        raise Http404("No such action in this team")
+    if not can_update_action(request.user, action, manages=can_manage_unit(request.user, unit)):
+        raise PermissionDenied("Only the action's owner and the team's leaders update it.")
+    action_set_status(action=action, status=form.cleaned_data["status"], acting_user=request.user)
+    messages.success(
+        request, f"“{action.title}” is now {TeamAction.Status(form.cleaned_data['status']).label.lower()}."
+    )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("team_results", args=[unit.pk])
+    return redirect(back)
+
+
+@require_POST
+@login_required
+def talk_proposals_use(request, unit_id: int):
+    """The leader starts a new version of the purpose from the proposals picked on the talk page.
+
+    The picked texts are checked against the proposals this page may show and handed to the
+    editor in the leader's session (purpose.suggestions): the editor never reads the pulses.
+    """
+    unit = get_unit_or_404(request.user, unit_id)
+    results = _talk_results(request, unit)
+    if results is None:
+        return HttpResponseBadRequest("No closed pulse to draw on.")
+    texts = proposals_chosen(results, request.POST.getlist("proposal"))
+    if not texts:
+        error = (
+            "Tick at least one proposal to start from."
+            if proposal_groups(results)
+            else "This pulse has no proposals that may be shown."
+        )
+        context = _talk_context(unit, results, proposals_error=error)
+        return render(request, "insights/talk.html", context, status=422)
+    suggestions_offer(request.session, unit_id=unit.pk, texts=texts)
+    audit_record(
+        organization=unit.organization,
+        actor=request.user,
+        action="purpose.suggestions_offered",
+        unit=unit,
+        round=results.round.pk,
+        count=len(texts),
+    )
+    return redirect("purpose_edit", unit_id=unit.pk)

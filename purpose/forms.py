@@ -4,7 +4,7 @@ from django import forms
 from django.http import QueryDict
 
 from alignment import split_ideas
-from purpose.models import FIT_MAX_LENGTH, PURPOSE_MAX_LENGTH, PurposeStatement
+from purpose.models import FIT_MAX_LENGTH, PURPOSE_MAX_LENGTH, PurposeStatement, TeamStage
 from purpose.preview import MAX_SAMPLES, SAMPLE_MAX_LENGTH
 from purpose.selectors import statement_ideas
 
@@ -176,6 +176,25 @@ class PurposeForm(PurposeTextForm):
     def clean_fit(self) -> str:
         return self.cleaned_data["fit"].strip()
 
+    def changes_nothing(self, current: PurposeStatement | None) -> bool:
+        """The purpose, fit and key ideas are exactly those of the version in force: saving would
+        make an identical version. Call after is_valid()."""
+        data = self.cleaned_data
+        return (
+            current is not None
+            and data["purpose"] == current.purpose
+            and data["fit"] == current.fit
+            and data["key_ideas"] == statement_ideas(current)
+        )
+
+    @classmethod
+    def restored(cls, data: QueryDict, current: PurposeStatement | None) -> "PurposeForm":
+        """Text kept in the browser from an earlier visit, as typed and not validated, now based on
+        the version in force: its next save goes on top of whatever a colleague saved meanwhile."""
+        typed = {name: data.get(name, "") for name in cls.TYPED}
+        typed["base_version"] = current.version if current else 0
+        return cls(initial=typed)
+
 
 class SampleAnswersForm(PurposeTextForm):
     """Sample answers to read against the purpose and key ideas as typed in the editor."""
@@ -206,3 +225,23 @@ class SampleAnswersForm(PurposeTextForm):
                 f"“{too_long[0][:40]}…” has {len(too_long[0])}."
             )
         return samples
+
+
+STAGE_NOTE_MAX_LENGTH = 280
+
+
+class StageForm(forms.ModelForm):
+    """The leader says where the team stands in the cycle, with a line for the team."""
+
+    class Meta:
+        model = TeamStage
+        fields = ["stage", "note"]
+        widgets = {"stage": forms.RadioSelect, "note": forms.TextInput()}
+        labels = {"stage": "Where the team is now", "note": "A line on where the team stands (optional)"}
+        error_messages = {
+            "stage": {
+                "required": "Choose one of the four stages.",
+                "invalid_choice": "Choose one of the four stages.",
+            },
+            "note": {"max_length": f"Keep the line under {STAGE_NOTE_MAX_LENGTH} characters."},
+        }

@@ -20,6 +20,11 @@ class PurposeStatement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    shaped_from = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The team's proposals this version was started from (shown only above the verbatim minimum).",
+    )
 
     class Meta:
         ordering = ["unit", "-version"]
@@ -37,3 +42,31 @@ class PurposeStatement(models.Model):
             .order_by("-version")
             .first()
         )
+
+
+class TeamStage(models.Model):
+    """Where a team stands in the cycle of collective leadership, as its leader sets it.
+
+    Every setting is a row: the latest is in force, the older ones are its history.
+    """
+
+    class Stage(models.TextChoices):
+        GET_READY = "get_ready", "Get ready"
+        PLAN = "plan", "Plan"
+        IMPLEMENT = "implement", "Implement"
+        SUSTAIN = "sustain", "Sustain"
+
+    unit = models.ForeignKey("teams.Unit", on_delete=models.CASCADE, related_name="stages")
+    stage = models.CharField(max_length=12, choices=Stage.choices)
+    note = models.CharField("where the team stands", max_length=280, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["unit", "-set_at", "-pk"]
+        indexes = [models.Index(fields=["unit", "-set_at"], name="purpose_stage_unit_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.get_stage_display()}"

@@ -25,6 +25,7 @@ def purpose_update(
     author: User | None,
     base_version: int,
     key_ideas: list[str] | None = None,
+    shaped_from: list[str] | None = None,
 ) -> PurposeStatement:
     """Save a new version, unless the editor was opened on an older one.
 
@@ -46,6 +47,7 @@ def purpose_update(
                 fit=fit,
                 key_ideas=key_ideas or [],
                 author=author,
+                shaped_from=shaped_from or [],
             )
             audit_record(
                 organization=unit.organization,
@@ -53,6 +55,7 @@ def purpose_update(
                 action="purpose.edit",
                 unit=unit,
                 version=statement.version,
+                shaped_with_suggestions=bool(shaped_from),
             )
             unit_id = unit.pk
 

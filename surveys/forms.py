@@ -2,19 +2,42 @@ from django import forms
 
 from surveys.models import ANSWER_MAX_LENGTH, QUESTION_MAX_LENGTH, PulseSchedule, Response, agree_label
 
+PROPOSAL_QUESTION = "What would you change in how we describe our purpose?"
 AGREE_CHOICES = [(value, label) for value, label in Response.Agree.choices]
 
 
+MIN_LETTERS = 2
+TOO_SHORT = (
+    "This is too short to count as an answer. Please write it in a few words of your own; "
+    "a sentence is enough."
+)
+
+
+def counts_as_answer(text: str) -> bool:
+    """What counts as an answer, decided once: saved text with at least two letters, in any script.
+
+    ".", "-", "?" or one letter is refused before saving; anything else is saved and counted
+    everywhere (the pulses page, the team view, the CSV), even when the engine then says it is
+    too short or not in English to judge.
+    """
+    return sum(ch.isalpha() for ch in text) >= MIN_LETTERS
+
+
 def _text(label: str, *, max_length: int, required: bool, empty: str = "", rows: int = 4) -> forms.CharField:
-    messages = {"max_length": f"Please keep this under {max_length} characters (it is %(show_value)d now)."}
+    messages = {
+        "max_length": f"Please keep this to {max_length:,} characters: it is %(show_value)s now. "
+        "Your text is kept below so you can shorten it."
+    }
     if required:
         messages["required"] = empty
+    # No maxlength attribute: the browser would cut a long paste silently. The page counts
+    # characters as they are typed (static/js/app.js) and this field refuses, with the text kept.
     return forms.CharField(
         label=label,
         max_length=max_length,
         required=required,
         strip=True,
-        widget=forms.Textarea(attrs={"rows": rows, "maxlength": max_length}),
+        widget=forms.Textarea(attrs={"rows": rows}),
         error_messages=messages,
     )
 
@@ -56,7 +79,31 @@ class PulseAnswerForm(forms.Form):
         required=False,
         rows=3,
     )
+    purpose_proposal = _text(
+        PROPOSAL_QUESTION + " (optional)",
+        max_length=QUESTION_MAX_LENGTH,
+        required=False,
+        rows=3,
+    )
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput, initial=0)
+
+    def __init__(self, *args, asks_proposal: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only where the leader turned the question on (PulseSchedule.asks_purpose_proposal).
+        if not asks_proposal:
+            del self.fields["purpose_proposal"]
+
+    def _an_answer(self, name: str) -> str:
+        text = self.cleaned_data[name]
+        if not counts_as_answer(text):
+            raise forms.ValidationError(TOO_SHORT, code="too_short")
+        return text
+
+    def clean_purpose_text(self) -> str:
+        return self._an_answer("purpose_text")
+
+    def clean_fit_text(self) -> str:
+        return self._an_answer("fit_text")
 
     def agree_fields(self) -> list:
         return [self["understands_purpose"], self["sees_contribution"], self["shapes_direction"]]
@@ -70,6 +117,7 @@ class ScheduleForm(forms.ModelForm):
         model = PulseSchedule
         fields = [
             "is_active",
+            "asks_purpose_proposal",
             "cadence",
             "weekday",
             "day_of_month",

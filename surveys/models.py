@@ -1,6 +1,11 @@
+import hashlib
+import hmac
+import logging
 import secrets
 import uuid
+from base64 import urlsafe_b64encode
 from datetime import time
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,13 +14,47 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+logger = logging.getLogger(__name__)
+
 ANSWER_MAX_LENGTH = 2000
 QUESTION_MAX_LENGTH = 1000
 
 
 def new_token() -> str:
-    # 24 random bytes: the link is the member's only credential for the pulse.
+    # Kept for migration 0001, which names it: tokens are no longer stored (see link_token).
     return secrets.token_urlsafe(24)
+
+
+LINK_SALT = "surveys.Invitation.link"
+
+
+def link_token(round_id: int, user_id: int, *, secret: str | None = None) -> str:
+    """The token of a member's personal link: the member's only credential for the pulse.
+
+    Derived from the round, the person and SECRET_KEY (an HMAC, 192 bits), never
+    stored: the database holds only its SHA-256 (`token_hash`), so a copy of the
+    database opens no pulse, yet the worker can put the link in an email, or a
+    reminder days later, without keeping it anywhere.
+    """
+    mac = _link_mac(secret or settings.SECRET_KEY).copy()
+    mac.update(f"{round_id}:{user_id}".encode())
+    return urlsafe_b64encode(mac.digest()).decode()[:32]
+
+
+@lru_cache(maxsize=4)
+def _link_mac(secret: str) -> hmac.HMAC:
+    # Django's salted_hmac, keyed once per secret: opening a round derives 100,000 links.
+    key = hashlib.sha256(f"{LINK_SALT}{secret}".encode()).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a link's token, and looked up: its SHA-256, in hex."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def link_token_hash(round_id: int, user_id: int) -> str:
+    return token_hash(link_token(round_id, user_id))
 
 
 class PulseSchedule(models.Model):
@@ -65,6 +104,12 @@ class PulseSchedule(models.Model):
         help_text="Every-two-weeks and quarterly cadences count their weeks and months from this date.",
     )
     is_active = models.BooleanField("pulses on", default=True)
+    asks_purpose_proposal = models.BooleanField(
+        "ask what members would change in how we describe our purpose",
+        default=False,
+        help_text="An optional question at the end of the pulse; you see the proposals grouped by "
+        "meaning, without names, after the pulse closes.",
+    )
     next_slot_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
@@ -152,9 +197,6 @@ class PulseRound(models.Model):
     reminders_queued_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     invited_count = models.PositiveIntegerField(default=0)
-    # Set when a scoring task for this round's waiting answers is queued, so a
-    # burst of answers queues one task, not one each (see insights.scoring).
-    scoring_queued = models.BooleanField(default=False)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -190,13 +232,18 @@ class WithdrawnReason(models.TextChoices):
 
 
 class Invitation(models.Model):
-    """One member invited to one round. The token is the personal link's credential."""
+    """One member invited to one round. The link's token (`token`) is the member's credential;
+    only its hash is stored."""
 
     round = models.ForeignKey(PulseRound, on_delete=models.CASCADE, related_name="invitations")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pulse_invitations"
     )
-    token = models.CharField(max_length=64, unique=True, default=new_token)
+    # SHA-256 of the link's token (link_token); set from the round and the person on save.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # SHA-256 of the random token of a link emailed before tokens were derived
+    # (migration 0009), so those links still open; None for every later invitation.
+    legacy_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     # When an email for it was last put on the queue; the sweep re-queues only stale ones.
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -216,6 +263,29 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.round}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.token_hash:
+            self.token_hash = link_token_hash(self.round_id, self.user_id)
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def token(self) -> str:
+        """The token of this invitation's link, derived again (never read from the database).
+
+        Tried with SECRET_KEY_FALLBACKS too, so links keep working while a rotated key
+        is kept as a fallback.
+        """
+        for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+            candidate = link_token(self.round_id, self.user_id, secret=secret)
+            if token_hash(candidate) == self.token_hash:
+                return candidate
+        logger.error(
+            "Invitation %s: its link was made with a secret key no longer in SECRET_KEY or "
+            "SECRET_KEY_FALLBACKS; a link made now will not open",
+            self.pk,
+        )
+        return link_token(self.round_id, self.user_id)
 
 
 # The three agree-scale items, in the order members see them.
@@ -251,6 +321,8 @@ class Response(models.Model):
         "I take part in shaping our team's direction", choices=Agree.choices
     )
     question_for_leader = models.TextField(max_length=QUESTION_MAX_LENGTH, blank=True)
+    # Asked only where the unit's schedule turns it on; stored and shuffled with the rest of the row.
+    purpose_proposal = models.TextField(max_length=QUESTION_MAX_LENGTH, blank=True)
     revision = models.PositiveIntegerField(default=1)
 
     # Set on every save; cleared by the layer above (insights) once it has
@@ -278,3 +350,123 @@ class Response(models.Model):
 
 def agree_label(field: str) -> str:
     return str(Response._meta.get_field(field).verbose_name)
+
+
+# --- Closing the loop: results back to the team, the leader's replies, what the team does --------
+
+
+class ResultsEmail(models.Model):
+    """The results email of one invitation has been claimed (and, unless released, sent).
+
+    Inserted before sending, so a retried task or a second sweep can't mail one
+    person twice for one round (insights.results_mail); deleted again if the send fails.
+    """
+
+    invitation = models.OneToOneField(
+        Invitation, primary_key=True, on_delete=models.CASCADE, related_name="results_email"
+    )
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Results email of invitation {self.invitation_id}"
+
+
+class LeaderReply(models.Model):
+    """A leader's answer to the questions of one closed round: to one theme of them, or to all.
+
+    Points at a theme (its place in the round's grouping, insights.talk), never at a
+    question: askers stay anonymous. Members see it once published, on the round's
+    results and at the start of the team's next pulse.
+    """
+
+    round = models.ForeignKey(PulseRound, on_delete=models.CASCADE, related_name="leader_replies")
+    theme = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The theme's place in the round's questions; empty: a reply to all."
+    )
+    topic = models.CharField("heading", max_length=120, blank=True)
+    text = models.TextField(max_length=4000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["theme", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "theme"],
+                condition=Q(theme__isnull=False),
+                name="surveys_reply_one_per_theme",
+            ),
+            models.UniqueConstraint(
+                fields=["round"], condition=Q(theme__isnull=True), name="surveys_reply_one_general"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply to {self.round} ({'all' if self.theme is None else f'theme {self.theme}'})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class TeamAction(models.Model):
+    """Something the team decided to do after talking a result through."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    unit = models.ForeignKey("teams.Unit", on_delete=models.CASCADE, related_name="team_actions")
+    round = models.ForeignKey(
+        PulseRound,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="team_actions",
+        help_text="The result it came from.",
+    )
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="team_actions",
+    )
+    due_on = models.DateField("due")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    ideas = models.JSONField(default=list, blank=True, help_text="Key ideas of the purpose it aims to move.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    # Claimed before the owner's reminder is sent, so it goes at most once (surveys.actions).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"], name="surveys_action_status_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, today) -> bool:
+        return self.status == self.Status.OPEN and self.due_on < today
+
+
+class ResultsTalk(models.Model):
+    """The leader recorded that the team talked one round's result through."""
+
+    round = models.OneToOneField(PulseRound, on_delete=models.CASCADE, related_name="results_talk")
+    held_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.round} talked through on {self.held_on}"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from purpose.models import PurposeStatement
 from purpose.selectors import statement_in_force
 from surveys.emails import queue_invitation_emails, queue_reminder_emails
-from surveys.models import Invitation, PulseRound, PulseSchedule, Response, new_token
+from surveys.models import Invitation, PulseRound, PulseSchedule, Response, link_token_hash
 from surveys.scheduling import schedule_advance
 from surveys.selectors import schedule_in_force
 from surveys.signals import round_closed
@@ -97,7 +97,12 @@ def round_open(
             return None  # beat fired twice, a task was retried, or another round is open
         invitations = Invitation.objects.bulk_create(
             [
-                Invitation(round=pulse_round, user_id=user_id, token=new_token(), queued_at=now)
+                Invitation(
+                    round=pulse_round,
+                    user_id=user_id,
+                    token_hash=link_token_hash(pulse_round.pk, user_id),
+                    queued_at=now,
+                )
                 for user_id in member_ids
             ],
             batch_size=INSERT_BATCH,
@@ -264,7 +269,11 @@ def rounds_close_due(*, now: datetime | None = None) -> int:
 
 def _reminder_candidates(round_id: int) -> QuerySet:
     return Invitation.objects.filter(
-        round_id=round_id, answered_at__isnull=True, reminded_at__isnull=True, sent_at__isnull=False
+        round_id=round_id,
+        answered_at__isnull=True,
+        reminded_at__isnull=True,
+        sent_at__isnull=False,
+        withdrawn_at__isnull=True,  # people who left get no reminder (surveys.leavers)
     )
 
 

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from surveys.models import Invitation, PulseRound, PulseSchedule
+from surveys.models import Invitation, PulseRound, PulseSchedule, token_hash
 from teams.models import Membership, Organization, Unit, User
 
 
@@ -21,6 +21,9 @@ class ResponseRate:
     @classmethod
     def of(cls, *, invited: int, answered: int, organization: Organization) -> "ResponseRate":
         threshold = organization.min_group_size
+        # Never above the invited: an answer given before its author left stays, while they
+        # leave the invited count (surveys.leavers), so neither count says whether they answered.
+        answered = min(answered, invited)
         return cls(invited=invited, answered=answered if answered >= threshold else None, threshold=threshold)
 
     @property
@@ -40,27 +43,43 @@ class ResponseRate:
 
 
 def invitee_is_member() -> Q:
-    """An invitation is only good while its invitee is an active member of the round's unit.
+    """An invitation is only good while it is not withdrawn and its invitee is an active member
+    of the round's unit.
 
-    Read at use, not copied at removal: teams never hears about surveys, so a
-    membership deleted anywhere (the service, the admin, a cascade) or an
-    account deactivated closes the person's links at once.
+    Leaving withdraws the invitation in the same transaction (surveys.leavers), which
+    gives the link its reason. Membership and the account are read at use as well, so
+    a change that announced nothing (a queryset `update()`) still closes the link.
     """
     membership = Membership.objects.filter(unit_id=OuterRef("round__unit_id"), user_id=OuterRef("user_id"))
-    return Q(user__is_active=True) & Q(Exists(membership))
+    return Q(withdrawn_at__isnull=True) & Q(user__is_active=True) & Q(Exists(membership))
 
 
 def invitee_still_member(invitation: Invitation) -> bool:
+    # Read with the invitation when it came from invitation_by_token: no second query.
+    known = getattr(invitation, "still_member", None)
+    if known is not None:
+        return known
     return Invitation.objects.filter(invitee_is_member(), pk=invitation.pk).exists()
 
 
 def invitation_by_token(token: str) -> Invitation | None:
-    """The invitation a personal link opens, with what its pulse page shows (None for a bad link)."""
-    return (
-        Invitation.objects.select_related("user", "round__unit__organization", "round__purpose_statement")
-        .filter(token=token)
-        .first()
+    """The invitation a personal link opens, with what its pulse page shows (None for a bad link).
+
+    Found by the token's hash; only a link no current invitation has is looked for again
+    among the links emailed before tokens were hashed (migration 0009). One query reads
+    all the page needs: whether the invitee may still answer (`still_member`) and their
+    answer so far (`invitation.response`), for the hot path of a pulse going out.
+    """
+    hashed = token_hash(token)
+    found = (
+        Invitation.objects.select_related("round__unit__organization", "round__purpose_statement", "response")
+        .annotate(still_member=ExpressionWrapper(invitee_is_member(), output_field=BooleanField()))
+        .order_by()  # a unique key: an ORDER BY would only triple the planning time
     )
+    invitation = next(iter(found.filter(token_hash=hashed)), None)
+    if invitation is None:
+        invitation = next(iter(found.filter(legacy_token_hash=hashed)), None)
+    return invitation
 
 
 def open_invitations_for_user(user: User, *, now: datetime | None = None) -> QuerySet:
@@ -94,6 +113,27 @@ def schedules_in_force(units: list[Unit]) -> dict[int, PulseSchedule]:
         if schedule is not None:
             in_force[unit.pk] = schedule
     return in_force
+
+
+def sees_exact_counts(user: User, unit: Unit) -> bool:
+    """Whether the pulses page may tell this person how many of a unit answered.
+
+    A count is one unit's raw figure; next to a parent's total and a sibling's
+    figure it works out a group the dashboards hide. Whether a closed round's
+    count may be shown is decided with its organization round, above this app
+    (the team dashboard shows it then). Here only the leader of a unit with no
+    units inside it, who sees no figure of any unit above it (not an executive,
+    leading none of its ancestors), reads the counts: they learn nothing to
+    subtract from.
+    """
+    if user.is_executive or user.is_superuser or unit.children.exists():
+        return False
+    led = set(
+        Membership.objects.filter(user=user, role=Membership.Role.LEADER).values_list("unit_id", flat=True)
+    )
+    if unit.pk not in led:
+        return False
+    return not led & set(unit.ancestors().values_list("pk", flat=True))
 
 
 def open_round(unit: Unit) -> PulseRound | None:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("units/<int:unit_id>/pulses/live/", views.unit_pulse_live, name="unit_pulse_live"),
     path("units/<int:unit_id>/pulses/schedule/", views.unit_schedule, name="unit_schedule"),
     path("units/<int:unit_id>/pulses/send-now/", views.unit_pulse_send_now, name="unit_pulse_send_now"),
+    path("units/<int:unit_id>/pulses/close/", views.unit_pulse_close, name="unit_pulse_close"),
 ]

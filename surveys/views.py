@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from surveys.answering import InviteeLeft, PulseClosed, StaleAnswer, response_for, response_submit
+from surveys.closing import NothingToClose, round_close_early
 from surveys.forms import PulseAnswerForm, ScheduleForm
 from surveys.models import Invitation, PulseSchedule
 from surveys.rounds import RoundBlocked, round_blockers, round_send_now
@@ -13,10 +14,12 @@ from surveys.scheduling import schedule_save, schedule_use_default
 from surveys.selectors import (
     invitation_by_token,
     invitee_still_member,
+    open_invitations_for_user,
     open_round,
     past_rounds,
     round_rate,
     schedule_in_force,
+    sees_exact_counts,
 )
 from teams.access import (
     can_manage_unit,
@@ -34,7 +37,20 @@ def _link_problem(request, problem: str, *, status: int, invitation: Invitation 
         "invitation": invitation,
         "round": invitation.round if invitation else None,
     }
+    if problem == "closed":
+        # An old link while a newer pulse of the same team is open for the same person: say so.
+        context["newer"] = (
+            open_invitations_for_user(invitation.user).filter(round__unit_id=invitation.round.unit_id).first()
+        )
     return render(request, "surveys/link_problem.html", context, status=status)
+
+
+def _left_page(request, invitation: Invitation):
+    """Gone (410) with the reason and the day, once the invitation is withdrawn (surveys.leavers);
+    403 for a leaving nobody announced (a bulk update), which gives no reason to show."""
+    if invitation.withdrawn_at is not None:
+        return _link_problem(request, "withdrawn", status=410, invitation=invitation)
+    return _link_problem(request, "left", status=403, invitation=invitation)
 
 
 def _answer_context(invitation: Invitation, **extra) -> dict:
@@ -46,6 +62,16 @@ def _answer_context(invitation: Invitation, **extra) -> dict:
         "time_zone": pulse_round.unit.organization.time_zone,
         **extra,
     }
+
+
+def _asks_proposal(invitation: Invitation) -> bool:
+    """Whether this pulse asks what members would change in the purpose: the leader's switch, as now."""
+    schedule = schedule_in_force(invitation.round.unit)
+    return schedule is not None and schedule.asks_purpose_proposal
+
+
+def _answer_form(invitation: Invitation, data=None, **kwargs) -> PulseAnswerForm:
+    return PulseAnswerForm(data, asks_proposal=_asks_proposal(invitation), **kwargs)
 
 
 def _response_initial(response) -> dict:
@@ -67,8 +93,8 @@ def pulse_answer(request, token: str):
     if request.user.is_authenticated and request.user.pk != invitation.user_id:
         # The link is someone else's credential: never let a signed-in colleague answer as them.
         return _link_problem(request, "someone_else", status=403)
-    if not invitee_still_member(invitation):
-        return _link_problem(request, "left", status=403, invitation=invitation)
+    if invitation.withdrawn_at is not None or not invitee_still_member(invitation):
+        return _left_page(request, invitation)
     is_open = invitation.round.is_open_at(timezone.now())
     template = "surveys/answer.html#pulse" if request.htmx else "surveys/answer.html"
     if request.method == "POST":
@@ -77,13 +103,14 @@ def pulse_answer(request, token: str):
         return _link_problem(request, "closed", status=410, invitation=invitation)
     response = response_for(invitation)
     if response is not None and "edit" not in request.GET:
-        return render(request, template, _answer_context(invitation, response=response))
-    form = PulseAnswerForm(initial=_response_initial(response))
+        context = _answer_context(invitation, response=response, asks_proposal=_asks_proposal(invitation))
+        return render(request, template, context)
+    form = _answer_form(invitation, initial=_response_initial(response))
     return render(request, template, _answer_context(invitation, form=form, response=response))
 
 
 def _answer_save(request, invitation: Invitation, template: str, *, is_open: bool):
-    form = PulseAnswerForm(request.POST)
+    form = _answer_form(invitation, request.POST)
     if not is_open:
         # Keep the text on screen so it can be copied, but say plainly it wasn't saved.
         return render(request, template, _answer_context(invitation, form=form, closed=True), status=409)
@@ -96,18 +123,22 @@ def _answer_save(request, invitation: Invitation, template: str, *, is_open: boo
     except PulseClosed:  # closed between the check above and the save
         return render(request, template, _answer_context(invitation, form=form, closed=True), status=409)
     except InviteeLeft:  # removed or deactivated between the check above and the save
-        return _link_problem(request, "left", status=403, invitation=invitation)
+        invitation.refresh_from_db(fields=["withdrawn_at", "withdrawn_reason"])
+        return _left_page(request, invitation)
     except StaleAnswer as stale:
         # Keep what was typed; the next send goes on top of the revision saved meanwhile
         # (0 when the form named a revision that was never saved).
         data = request.POST.copy()
         data["revision"] = stale.revision
-        form = PulseAnswerForm(data)
+        form = _answer_form(invitation, data)
         form.is_valid()
         context = _answer_context(invitation, form=form, stale=True, nothing_saved=stale.response is None)
         return render(request, template, context, status=409)
     if request.htmx:
-        return render(request, template, _answer_context(invitation, response=response, just_saved=True))
+        context = _answer_context(
+            invitation, response=response, just_saved=True, asks_proposal=_asks_proposal(invitation)
+        )
+        return render(request, template, context)
     messages.success(request, "Thanks — your answer is saved.")
     return redirect("pulse_answer", token=invitation.token)
 
@@ -129,6 +160,8 @@ def _schedule_to_edit(unit, in_force: PulseSchedule | None) -> PulseSchedule:
 def _pulses_context(request, unit, *, form=None, **extra) -> dict:
     in_force = schedule_in_force(unit)
     current = open_round(unit)
+    # Others read a closed round's count on the team dashboard, where it was decided what may show.
+    exact = sees_exact_counts(request.user, unit)
     return {
         "unit": unit,
         "time_zone": unit.organization.time_zone,
@@ -138,8 +171,8 @@ def _pulses_context(request, unit, *, form=None, **extra) -> dict:
         "form": form or ScheduleForm(instance=_schedule_to_edit(unit, in_force)),
         "blockers": round_blockers(unit),
         "current": current,
-        "rate": round_rate(current) if current else None,
-        "past": past_rounds(unit),
+        "rate": round_rate(current) if current and exact else None,
+        "past": past_rounds(unit) if exact else [(r, None) for r, _ in past_rounds(unit)],
         **extra,
     }
 
@@ -203,4 +236,31 @@ def unit_pulse_send_now(request, unit_id: int):
     if request.htmx:
         return render(request, template, _pulses_context(request, unit, sent=note))
     messages.success(request, note)
+    return redirect("unit_pulses", unit_id=unit.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def unit_pulse_close(request, unit_id: int):
+    """Close the open pulse early: a page that asks to confirm (GET), then the close (POST)."""
+    unit = get_unit_or_404(request.user, unit_id)
+    require_unit_manager(request.user, unit, action="change its pulses")
+    current = open_round(unit)
+    if request.method == "GET":
+        if current is None:
+            messages.info(request, "No pulse of this team is open, so there is nothing to close.")
+            return redirect("unit_pulses", unit_id=unit.pk)
+        rate = round_rate(current) if sees_exact_counts(request.user, unit) else None
+        context = {"unit": unit, "current": current, "rate": rate}
+        return render(request, "surveys/close_early.html", context)
+    try:
+        round_close_early(unit=unit, acting_user=request.user)
+    except NothingToClose:
+        messages.info(request, "This pulse had already closed; nothing changed.")
+        return redirect("unit_pulses", unit_id=unit.pk)
+    messages.success(
+        request,
+        "Pulse closed. Members can no longer answer or change their answers; "
+        "the team's results are being worked out and appear on the team dashboard in a moment.",
+    )
     return redirect("unit_pulses", unit_id=unit.pk)
