@@ -104,6 +104,8 @@ def test_editor_works_on_a_phone(demo, new_page, log_in, screenshot):
     page = new_page(phone=True)
     log_in(page, "lead@demo.example")
     page.get_by_role("link", name="Edit purpose").first.click()
+    page.wait_for_url("**/purpose/edit/")  # the editor, loaded: not the page being left
+    expect(page.get_by_label("Why we exist")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     screenshot(page, "leader-editor-phone")
