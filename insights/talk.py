@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 
 from alignment import SITUATIONS, interpretations
 from insights.models import RoundSummary
@@ -178,16 +178,21 @@ class FollowThrough:
 def follow_through(unit_ids: list[int], *, today: date) -> FollowThrough:
     """How many of these units talked their last result through and have open or overdue actions.
 
-    Counts of units only: no contents, nothing about people. Three queries.
+    Counts of units only: no contents, nothing about people. Four queries, whatever the size.
     """
-    last_round = (
-        PulseRound.objects.filter(unit_id=OuterRef("unit_id"), status=PulseRound.Status.CLOSED)
-        .order_by("-closes_at")
-        .values("pk")[:1]
+    # A unit's last result is its latest final summary. Talks are few: find them first, then
+    # keep those with no later final summary of the same unit (no per-unit subquery over
+    # every summary, which took over a minute at 10,000 units and 12 rounds).
+    final = RoundSummary.objects.filter(unit_id__in=unit_ids, is_final=True)
+    teams = final.values("unit_id").distinct().count()
+    later = RoundSummary.objects.filter(
+        unit_id=OuterRef("unit_id"), is_final=True, closes_at__gt=OuterRef("closes_at")
     )
-    last = RoundSummary.objects.filter(unit_id__in=unit_ids, is_final=True, round_id=Subquery(last_round))
-    teams = last.count()
-    talked = last.filter(Exists(ResultsTalk.objects.filter(round_id=OuterRef("round_id")))).count()
+    talked = (
+        final.filter(Exists(ResultsTalk.objects.filter(round_id=OuterRef("round_id"))))
+        .exclude(Exists(later))
+        .count()
+    )
     open_actions = TeamAction.objects.filter(unit_id__in=unit_ids, status=TeamAction.Status.OPEN)
     counts = open_actions.values("unit_id").distinct()
     with_open = counts.count()
