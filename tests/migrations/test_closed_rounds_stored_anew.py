@@ -3,7 +3,6 @@ marks their summaries stale, and recomputing one (the sweep's job) stores its ro
 
 import importlib
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -64,7 +63,8 @@ def test_old_closed_rounds_are_stored_anew_by_the_sweep_after_the_migration(team
     )
     assert old.round_id not in waiting_summaries(100)
 
-    migration.closed_rounds_stale(apps, SimpleNamespace(connection=connection))
+    with connection.schema_editor() as editor:
+        migration.closed_rounds_stale(apps, editor)
 
     assert old.round_id in waiting_summaries(100), "the sweep will pick the closed round up"
     open_summary.refresh_from_db()
