@@ -19,10 +19,12 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ensure_database  # noqa: E402
+
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -30,25 +32,6 @@ os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 60)
 os.environ.setdefault("DEBUG", "false")
 
 SLUG = "bench-import-people"
-
-
-def ensure_database(url: str) -> None:
-    if not url.startswith(("postgres://", "postgresql://")):
-        return
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def organization_shape(units: int, people: int) -> tuple[list[tuple[str, str | None]], list[list[str]]]:
