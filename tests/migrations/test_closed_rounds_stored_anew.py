@@ -19,35 +19,32 @@ migration = importlib.import_module("insights.migrations.0005_closed_rounds_stor
 T0 = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 
 
-class Reversed:
-    """A shuffle with a known result, so that the rewrite can be seen."""
+class Sorted:
+    """A shuffle with a known result (the keys sorted), so the rewrite can be seen."""
 
     def shuffle(self, items: list) -> None:
-        items.reverse()
-
-
-class Kept:
-    def shuffle(self, items: list) -> None:
-        pass
+        items.sort(key=str)
 
 
 def stored_order(round_id: int) -> tuple[list, list]:
-    """Answers and their scores as they lie in the tables (PostgreSQL's ctid)."""
+    """Answers and their scores as they lie in the tables: (key, PostgreSQL's ctid) in ctid order."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM surveys_response WHERE round_id = %s ORDER BY ctid", [round_id])
-        answers = [row[0] for row in cursor.fetchall()]
         cursor.execute(
-            "SELECT s.response_id FROM insights_answerscore s JOIN surveys_response r ON r.id = s.response_id"
-            " WHERE r.round_id = %s ORDER BY s.ctid",
+            "SELECT id, ctid::text AS at FROM surveys_response WHERE round_id = %s ORDER BY ctid", [round_id]
+        )
+        answers = cursor.fetchall()
+        cursor.execute(
+            "SELECT s.response_id, s.ctid::text AS at FROM insights_answerscore s"
+            " JOIN surveys_response r ON r.id = s.response_id WHERE r.round_id = %s ORDER BY s.ctid",
             [round_id],
         )
-        return answers, [row[0] for row in cursor.fetchall()]
+        return answers, cursor.fetchall()
 
 
 @pytest.mark.django_db
 def test_old_closed_rounds_are_stored_anew_by_the_sweep_after_the_migration(team, division, monkeypatch):
-    monkeypatch.setattr(rounds, "ORDER_RNG", Reversed())
-    monkeypatch.setattr(anonymity, "ORDER_RNG", Kept())  # the scores then follow the answers' new order
+    monkeypatch.setattr(rounds, "ORDER_RNG", Sorted())
+    monkeypatch.setattr(anonymity, "ORDER_RNG", Sorted())
     old = closed_round_with_summary(team, closes_at=T0, respondents=4, alignment=50.0)
     # As rounds closed before the rewrite existed: rows in the order people answered.
     written = [AnswerScoreFactory(response=ResponseFactory(round=old.round)).response_id for _ in range(4)]
@@ -69,7 +66,12 @@ def test_old_closed_rounds_are_stored_anew_by_the_sweep_after_the_migration(team
     assert old.round_id in waiting_summaries(100), "the sweep will pick the closed round up"
     open_summary.refresh_from_db()
     assert not open_summary.stale, "an open round is left alone"
-    assert stored_order(old.round_id) == (written, written)
+    answers, scores = stored_order(old.round_id)
+    assert [key for key, _ in answers] == [key for key, _ in scores] == written
     round_summarize(round_id=old.round_id)
-    assert stored_order(old.round_id) == (written[::-1], written[::-1]), "answers and scores are stored anew"
+    answers_after, scores_after = stored_order(old.round_id)
+    assert not {at for _, at in answers} & {at for _, at in answers_after}, "every answer is written anew"
+    assert not {at for _, at in scores} & {at for _, at in scores_after}, "every score is written anew"
+    in_new_order = sorted(written, key=str)
+    assert [key for key, _ in answers_after] == [key for key, _ in scores_after] == in_new_order
     assert AnswerScore.objects.filter(response__round=old.round).count() == 4
