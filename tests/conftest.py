@@ -1,4 +1,5 @@
 import os
+import time
 
 import pytest
 from django.core.cache import cache
@@ -24,6 +25,37 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+WORKER_STARTED = False  # set once the session's worker runs (celery_worker_session)
+
+
+@pytest.fixture(autouse=True)
+def worker_idle_before_flush(request):
+    """A test with committed data ends by emptying every table (TRUNCATE). Tasks its requests
+    queued may still run in the session's worker thread, and a scoring transaction there
+    deadlocks with the TRUNCATE. So, before the tables are emptied: drop what is still queued
+    and wait for the task in hand. (Setting transactional_db up from here makes this teardown
+    run before its flush.)"""
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    if not WORKER_STARTED:
+        return  # nothing consumes the queue: no task can run during the flush
+    from celery.worker import state
+
+    from config.celery import app
+
+    if app.conf.broker_url == os.environ.get("CELERY_BROKER_URL"):  # not a fault test's own Redis
+        try:
+            app.control.purge()
+        except Exception:  # the broker is down: nothing more reaches the worker either
+            pass
+    deadline = time.monotonic() + 30
+    while state.active_requests and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -112,10 +144,13 @@ def celery_worker_session(django_db_setup):
     app.control.purge()
     # No ping check: it reads the ping's result, and the app has no result
     # backend (results are ignored). start_worker already waits for the consumer.
+    global WORKER_STARTED
     with start_worker(
         app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=20
     ) as worker:
+        WORKER_STARTED = True
         yield worker
+    WORKER_STARTED = False
 
 
 @pytest.fixture
