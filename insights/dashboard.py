@@ -112,13 +112,8 @@ class UnitRow:
 
 
 def _cohorts_in_view(organization: Organization) -> list[Cohort]:
-    """The cohorts holding some unit's latest two rounds, newest first (stored lists, not the map).
-
-    A unit's rounds are ordered by when they closed: cohorts are cut in closing order and a
-    unit never has two rounds in one, so this is their cohorts' order too, read from the
-    summaries' own (unit, closes_at) index without joining the cohorts (twice as fast at
-    10,000 units)."""
-    latest_first = Window(RowNumber(), partition_by=[F("unit_id")], order_by=F("closes_at").desc())
+    """The cohorts holding some unit's latest two rounds, newest first (stored lists, not the map)."""
+    latest_first = Window(RowNumber(), partition_by=[F("unit_id")], order_by=F("cohort__number").desc())
     ids = (
         RoundSummary.objects.filter(unit__organization=organization, cohort__isnull=False)
         .annotate(rank=latest_first)
