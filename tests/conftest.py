@@ -13,6 +13,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from tests.matrix import build_world
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses
 # ORM calls there unless told the thread is safe (it is: one test at a time).
@@ -156,3 +157,18 @@ def celery_worker_session(django_db_setup):
 @pytest.fixture
 def celery_worker(celery_worker_session, transactional_db):
     return celery_worker_session
+
+
+@pytest.fixture
+def world(org, division, team, leader, member, executive, org_admin, outsider):
+    """One of everything a URL can take, for the permission matrix and the header checks (tests/matrix.py)."""
+    return build_world(
+        org=org,
+        division=division,
+        team=team,
+        leader=leader,
+        member=member,
+        executive=executive,
+        org_admin=org_admin,
+        outsider=outsider,
+    )

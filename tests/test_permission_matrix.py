@@ -24,7 +24,6 @@ from tests.matrix import (
     OUTCOMES,
     ROLES,
     TABLE_PATH,
-    build_world,
     expected,
     load_table,
     outcome,
@@ -34,20 +33,6 @@ from tests.matrix import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(org, division, team, leader, member, executive, org_admin, outsider):
-    return build_world(
-        org=org,
-        division=division,
-        team=team,
-        leader=leader,
-        member=member,
-        executive=executive,
-        org_admin=org_admin,
-        outsider=outsider,
-    )
 
 
 def as_toml(name: str, observed: dict[str, dict[str, str]]) -> str:

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.matrix import ROLES, build_world, play, url_for, url_names
+from tests.matrix import ROLES, play, url_for, url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -34,20 +34,6 @@ HEADERS = {
 REFUSED_FEATURES = ("camera=()", "microphone=()", "geolocation=()", "payment=()")
 # <script> types that are data, never run (json_script): the policy doesn't apply to them.
 DATA_SCRIPTS = {"application/json", "application/ld+json"}
-
-
-@pytest.fixture
-def world(org, division, team, leader, member, executive, org_admin, outsider):
-    return build_world(
-        org=org,
-        division=division,
-        team=team,
-        leader=leader,
-        member=member,
-        executive=executive,
-        org_admin=org_admin,
-        outsider=outsider,
-    )
 
 
 def policy_of(response) -> dict[str, list[str]]:
