@@ -4,11 +4,13 @@ Teams holds the account, memberships and audit rows; the layers above add
 theirs through teams.signals (`person_data_requested`, `person_erasing`):
 surveys their invitations and any answer to a still open pulse, insights the
 marks they made. An erase is one transaction: the account, memberships,
-invitations, open-round answers and sign-in records go; audit rows keep the
-action and lose the identity ("erased person #3"); closed rounds' answers,
+invitations, open-round answers, sign-in records and any import preview that
+names them go; audit rows keep the action and lose the identity ("erased
+person #3"); closed rounds' answers,
 linked to nobody since their close, stay in the statistics. Both are audited.
 """
 
+import json
 import re
 from datetime import datetime
 
@@ -17,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from teams.models import AuditEvent, Membership, Organization, User
+from teams.models import AuditEvent, ImportJob, Membership, Organization, User
 from teams.services import audit_record
 from teams.signals import person_data_requested, person_erasing
 
@@ -115,6 +117,23 @@ def _audit_rows_anonymize(user: User, label: str) -> int:
     return len(rows)
 
 
+def _imports_naming(user: User, statuses) -> list[ImportJob]:
+    # An import keeps the file's rows (and names in its preview) until it is applied or dropped.
+    needle = user.email.lower()
+    jobs = ImportJob.objects.filter(organization_id=user.organization_id, status__in=statuses)
+    return [
+        job
+        for job in jobs.only("pk", "rows", "plan", "errors")
+        if needle in json.dumps([job.rows, job.plan, job.errors], ensure_ascii=False).lower()
+    ]
+
+
+def _import_previews_drop(user: User) -> int:
+    previews = _imports_naming(user, [ImportJob.Status.PREVIEW])
+    ImportJob.objects.filter(pk__in=[job.pk for job in previews]).delete()
+    return len(previews)
+
+
 def person_erase(*, user: User, acting_user: User | None) -> dict:
     """Remove the person and what identifies them, in one transaction. Returns what went, counted.
 
@@ -127,6 +146,12 @@ def person_erase(*, user: User, acting_user: User | None) -> dict:
     with transaction.atomic():
         user = User.objects.select_for_update(of=("self",)).select_related("organization").get(pk=user.pk)
         organization = user.organization
+        if _imports_naming(user, [ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]):
+            # It would bring them straight back, under a new account.
+            raise CannotErase(
+                "An import that names this person is being applied. Erase them once it has finished "
+                "(and take them out of the file if they shouldn't come back)."
+            )
         label = _erased_label(organization)
         removed = {"account": 1, "memberships": Membership.objects.filter(user=user).count()}
         for _, part in person_erasing.send(sender=User, user=user, label=label):
@@ -136,6 +161,7 @@ def person_erase(*, user: User, acting_user: User | None) -> dict:
             model.objects.filter(username=user.email).delete()[0]
             for model in (AccessAttempt, AccessFailureLog, AccessLog)
         )
+        removed["import_previews"] = _import_previews_drop(user)
         user.delete()
         audit_record(
             organization=organization, actor=acting_user, action=ERASE, person=label, removed=removed
