@@ -8,8 +8,15 @@ from django.dispatch import receiver
 
 from surveys.leavers import invitations_withdraw
 from surveys.models import WithdrawnReason
+from surveys.org_schedule import schedules_rezone
 from surveys.person_data import person_pulses, person_pulses_erase
-from teams.signals import account_deactivated, memberships_ended, person_data_requested, person_erasing
+from teams.signals import (
+    account_deactivated,
+    memberships_ended,
+    organization_changed,
+    person_data_requested,
+    person_erasing,
+)
 
 
 @receiver(memberships_ended, dispatch_uid="surveys.withdraw_left_unit")
@@ -30,3 +37,9 @@ def export_pulses(sender, *, user, **kwargs) -> dict:
 @receiver(person_erasing, dispatch_uid="surveys.person_erase")
 def erase_pulses(sender, *, user, **kwargs) -> dict:
     return person_pulses_erase(user)
+
+
+@receiver(organization_changed, dispatch_uid="surveys.rezone_schedules")
+def rezone_schedules(sender, *, organization, changed: dict, **kwargs) -> None:
+    if "time_zone" in changed:
+        schedules_rezone(organization=organization)

@@ -68,6 +68,7 @@ def schedule_save(
     """Save a (validated) schedule and compute its first slot from now on."""
     now = now or timezone.now()
     zone = org_zone(schedule.organization)
+    stored = PulseSchedule.objects.filter(pk=schedule.pk).first() if schedule.pk else None
     schedule.updated_at = now
     schedule.updated_by = acting_user
     schedule.next_slot_at = next_slot(schedule, after=now, zone=zone) if schedule.is_active else None
@@ -79,6 +80,7 @@ def schedule_save(
         unit=schedule.unit,
         schedule=schedule.describe(),
         active=schedule.is_active,
+        before={"schedule": stored.describe(), "active": stored.is_active} if stored else None,
     )
     return schedule
 

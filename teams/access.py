@@ -66,3 +66,17 @@ def can_view_unit_results(user: User, unit: Unit) -> bool:
 def require_unit_results_viewer(user: User, unit: Unit, *, what: str) -> None:
     if not can_view_unit_results(user, unit):
         raise PermissionDenied(f"Only the unit's leaders, the leaders above it and executives see {what}.")
+
+
+def require_org_admin(user: User, *, action: str = "change the organization's settings") -> None:
+    """The organization's admins only; `action` completes "Only the organization's admins can …"."""
+    if not user.is_authenticated or user.organization_id is None or not user.is_org_admin:
+        raise PermissionDenied(f"Only the organization's admins can {action}.")
+
+
+def get_person_or_404(user: User, pk: int) -> User:
+    """A person of the user's own organization; any other id is a 404."""
+    try:
+        return User.objects.select_related("organization").get(pk=pk, organization_id=user.organization_id)
+    except User.DoesNotExist:
+        raise Http404("No such person") from None
