@@ -66,6 +66,10 @@ try:
     LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
     # Password resets: at most this many emails per address per hour (teams/forms.py).
     PASSWORD_RESET_LIMIT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_HOUR", 3, minimum=1)
+    # Invitations to set a password (teams/invitations.py): a link works once, for this many days;
+    # an admin can send a person a new one at most once in this many minutes.
+    INVITATION_TIMEOUT_DAYS = env_int("INVITATION_TIMEOUT_DAYS", 7, minimum=1)
+    INVITATION_RESEND_MINUTES = env_int("INVITATION_RESEND_MINUTES", 10, minimum=1)
     CACHE_URL = env_str("CACHE_URL", "locmem://")
 except ImproperlyConfiguredEnv as exc:
     _fail(exc)

@@ -7,5 +7,5 @@ class TeamsConfig(AppConfig):
 
     def ready(self) -> None:
         # People leaving (however the change is made) and sign-ins are announced and
-        # audited through Django's own signals.
-        from teams import audit, leaving  # noqa: F401
+        # audited through Django's own signals; so are roles given, which send invitations.
+        from teams import audit, invitations, leaving  # noqa: F401

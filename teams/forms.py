@@ -3,14 +3,30 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 
 from teams.auth import password_reset_allowed
+from teams.invitations import Reason, account_link_request
 
 
 class ThrottledPasswordResetForm(PasswordResetForm):
-    """Sends nothing past the address's hourly allowance; the page says the same either way."""
+    """Sends nothing past the address's hourly allowance; the page says the same either way.
+
+    Django's reset skips accounts without a password; someone of an organization who never set
+    one (an invitation lost or expired) is sent a set-password link instead (teams.invitations)."""
 
     def save(self, *args, **kwargs) -> None:
         if password_reset_allowed(self.cleaned_data["email"]):
             super().save(*args, **kwargs)
+            account_link_request(self.cleaned_data["email"], reason=Reason.RESET)
+
+
+class AccountClaimForm(forms.Form):
+    """A member asking for an account: the address their pulse emails come to."""
+
+    email = forms.EmailField(
+        label="Your work email",
+        max_length=254,
+        help_text="The address your pulse emails come to.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
 
 class ImportUploadForm(forms.Form):

@@ -26,6 +26,7 @@ from insights.team_view import answer_key
 from surveys.models import Invitation, TeamAction
 from surveys.rounds import round_open
 from teams.importing.jobs import import_upload
+from teams.invitations import invitation_tokens
 from teams.models import Membership, User
 from tests.factories import (
     PASSWORD,
@@ -155,6 +156,7 @@ def build_world(*, org, division, team, leader, member, executive, org_admin, ou
         "token": invitation.token,
         "key": answer_key(responses[0].pk),
         "uidb64": urlsafe_base64_encode(force_bytes(member.pk)),
+        "person_id": member.pk,  # the organization settings' person pages
         # An upload waiting for review (teams.importing), checked as a real upload is.
         "job_id": import_upload(
             organization=org, file_name="people.csv", data=IMPORT_FILE, acting_user=org_admin
@@ -164,6 +166,8 @@ def build_world(*, org, division, team, leader, member, executive, org_admin, ou
     closed_invitation = Invitation.objects.create(round=closed.round, user=member)
     by_url = {
         "password_reset_confirm": {"token": default_token_generator.make_token(member)},
+        "account_invitation": {"token": invitation_tokens.make_token(member)},
+        "account_invitation_renew": {"token": invitation_tokens.make_token(member)},
         "results_link": {"token": results_link_token(closed_invitation)},
     }
     # The team decided something after that pulse; the leader owns it.

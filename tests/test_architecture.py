@@ -93,7 +93,8 @@ def test_every_queued_task_name_is_a_registered_task():
     from insights.queue import TASK_NAMES
     from surveys.emails import SEND_INVITATIONS, SEND_REMINDERS
     from teams.importing.jobs import TASK_NAMES as TEAMS_TASK_NAMES
+    from teams.invitations import TASK_NAMES as INVITATION_TASK_NAMES
 
     app.loader.import_default_modules()
-    for name in [*TASK_NAMES, SEND_INVITATIONS, SEND_REMINDERS, *TEAMS_TASK_NAMES]:
+    for name in [*TASK_NAMES, SEND_INVITATIONS, SEND_REMINDERS, *TEAMS_TASK_NAMES, *INVITATION_TASK_NAMES]:
         assert name in app.tasks, name

@@ -36,6 +36,10 @@ ANONYMOUS = {
     "password_reset_complete",
     "pulse_answer",
     "healthz",
+    "account_invitation",
+    "account_invitation_renew",
+    "account_claim",
+    "account_claim_sent",
 }
 
 # A valid form for each view that reads one, the starting point that junk then
@@ -82,6 +86,9 @@ FORMS_BY_VIEW = {
     "login": [{"username": "lead@demo.example", "password": "wrong", "next": "/"}],
     "password_reset": [{"email": "lead@demo.example"}],
     "password_reset_confirm": [{"new_password1": "a-Long-pass-123", "new_password2": "a-Long-pass-123"}],
+    "account_claim": [{"email": "Mia@Acme.test"}],
+    "account_invitation": [{"new_password1": "a-Long-pass-123", "new_password2": "a-Long-pass-123"}],
+    "invitation_resend": [{"next": "/org/invitations/"}],
     "org_dashboard": [{"within": "UNIT", "sort": "lowest"}],
     "org_dashboard_csv": [{"within": "UNIT", "sort": "alignment"}],
 }
@@ -228,6 +235,7 @@ def cast(org, division, team, member, org_admin):
         "version": statement.version,
         "key": "a1b2c3",
         "uidb64": "MQ",
+        "person_id": member.pk,
         "job_id": ImportJob.objects.create(organization=org, created_by=org_admin, file_name="people.csv").pk,
     }
 

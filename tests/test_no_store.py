@@ -44,6 +44,7 @@ def values(team, member, leader):
         "version": statement.version,
         "key": "abc",
         "uidb64": "MQ",
+        "person_id": member.pk,
         "job_id": ImportJob.objects.create(organization=team.organization, file_name="people.csv").pk,
     }
 

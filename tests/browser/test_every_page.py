@@ -40,7 +40,7 @@ def _pages(payments: Unit) -> dict[str, list[str]]:
     )
     version = payments.purpose_versions.order_by("-version").first().version
     return {
-        "": ["/login/", "/password-reset/", "/p/not-a-real-token/", "/no-such-page/"],
+        "": ["/login/", "/password-reset/", "/account/claim/", "/p/not-a-real-token/", "/no-such-page/"],
         "member@demo.example": ["/", "/org/", f"/units/{p}/", f"/p/{token}/"],
         "lead@demo.example": [
             "/",
