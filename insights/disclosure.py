@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from insights.figures_cache import figures_changed
 from insights.models import Cohort, RoundSummary
 from insights.privacy import build_tree, visible_units
 from surveys.models import PulseRound
@@ -66,7 +67,9 @@ def decide(
 def basis_of(counts: Counts, threshold: int) -> str:
     """A fingerprint of what a decision was made on: the threshold and each unit's counts.
 
-    Pages compare it with the figures they read, so a change is noticed however it came."""
+    Whatever computes the organization's figures (insights.dashboard, after any change that
+    replaced their version) compares it with the figures it read, so a change is noticed
+    however it came."""
     return hashlib.blake2b(repr((threshold, sorted(counts.items()))).encode(), digest_size=16).hexdigest()
 
 
@@ -142,6 +145,7 @@ def cohorts_cut(*, organization: Organization) -> list[Cohort]:
             )
             RoundSummary.objects.filter(pk__in=ids).update(cohort=cohort)
             made.append(cohort)
+        figures_changed(organization.pk)
         return made
 
 
@@ -165,4 +169,5 @@ def cohort_recheck(*, cohort_id: int) -> bool:
     cohort.basis = basis_of(counts, threshold)
     cohort.decided_at = timezone.now()
     cohort.save(update_fields=["shown", "alone", "basis", "decided_at"])
+    figures_changed(cohort.organization_id)
     return True

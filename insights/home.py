@@ -7,6 +7,7 @@ from insights.talk import follow_through
 from purpose.selectors import with_statement_in_force
 from surveys.selectors import open_invitations_for_user, pulse_overview, sees_exact_counts
 from teams.access import can_manage_unit
+from teams.models import Unit
 from teams.selectors import units_with_people, user_units
 
 
@@ -35,7 +36,8 @@ def _alignment_glance(user, my_units) -> dict:
         unit.result = rows.get(unit.pk) if unit.led else None
     if not user.is_executive:
         return {}
-    glance = {"follow_through": follow_through(list(rows), today=timezone.localdate())}
+    units = Unit.objects.filter(organization_id=user.organization_id).values("id")  # all of `rows`
+    glance = {"follow_through": follow_through(units, today=timezone.localdate())}
     roots = [rows[uid] for uid in scope_root_ids(user, rows)]
     divisions = [child for root in roots for child in root.children if child.alignment is not None]
     return glance | {

@@ -110,6 +110,12 @@ class RoundSummary(models.Model):
             models.Index(
                 fields=["unit"], condition=models.Q(cohort__isnull=True), name="insights_summary_uncohorted"
             ),
+            # Each unit's latest organization rounds, read by every dashboard (insights.dashboard).
+            models.Index(
+                fields=["unit", "cohort"],
+                condition=models.Q(cohort__isnull=False),
+                name="insights_summary_cohorts",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,3 +185,21 @@ class ScoringClaim(models.Model):
 
     def __str__(self) -> str:
         return f"Scoring of round {self.round_id} queued at {self.queued_at:%H:%M:%S}"
+
+
+class FiguresVersion(models.Model):
+    """The organization's figures version: replaced by every write its dashboard figures are made of.
+
+    Each web process keeps the organization's figures under this token (insights.figures_cache);
+    a new cohort or a recheck, a cohort's summary recomputed, a unit, membership or threshold
+    changed replaces it in the same transaction, so the next page computes them afresh. Kept in
+    the database, so a worker's change reaches every web process.
+    """
+
+    organization = models.OneToOneField(
+        "teams.Organization", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"Figures of organization {self.organization_id}: {self.token}"

@@ -8,6 +8,7 @@ from django.utils import timezone
 from alignment import ENGINE_VERSION, interpretations, read_team
 from insights.anonymity import round_rows_shuffle
 from insights.disclosure import cohort_recheck
+from insights.figures_cache import figures_changed
 from insights.models import AnswerScore, RoundSummary
 from insights.queue import queue_round_scoring, queue_round_summary
 from purpose.engine import app_encoder
@@ -100,7 +101,7 @@ def round_summarize(*, round_id: int) -> RoundSummary:
 
 @transaction.atomic
 def _summarize(*, round_id: int) -> RoundSummary:
-    pulse_round = PulseRound.objects.select_related("purpose_statement").get(pk=round_id)
+    pulse_round = PulseRound.objects.select_related("purpose_statement", "unit").get(pk=round_id)
     summary, _ = RoundSummary.objects.select_for_update().get_or_create(
         round=pulse_round, defaults={"unit_id": pulse_round.unit_id, "closes_at": pulse_round.closes_at}
     )
@@ -164,6 +165,8 @@ def _summarize(*, round_id: int) -> RoundSummary:
         ]
     )
     summary.stale = RoundSummary.objects.filter(pk=summary.pk).values_list("stale", flat=True).get()
+    if summary.cohort_id is not None:  # figures the dashboards show changed (a late score, a re-reading)
+        figures_changed(pulse_round.unit.organization_id)
     return summary
 
 

@@ -56,15 +56,17 @@ def _scope(request) -> Scope:
 @login_required
 def org_dashboard(request):
     scope = _scope(request)
-    within = request.GET.get("within", "")
-    roots, sort, listed = scope.listed(within=within, sort=request.GET.get("sort", ""))
+    within, sort = request.GET.get("within", ""), request.GET.get("sort", "")
+    if sort in SORTS:  # flat and sorted: every row of the scope, or of the unit it is narrowed to
+        roots, sort, rows = scope.listed(within=within, sort=sort)
+    else:  # the tree opens one level deep: the divisions are what an executive scans first
+        roots, sort = scope.narrowed(within), ""
+        rows = [row for uid in roots for row in (scope.rows[uid], *scope.rows[uid].children)]
     top = [scope.rows[uid] for uid in roots]
-    # The tree opens one level deep: the divisions are what an executive scans first.
-    opened = [row for root in top for row in (root, *root.children)]
     context = {
         "organization": scope.organization,
         "top": top,
-        "rows": listed if sort else opened,
+        "rows": rows,
         "expanded": {root.id for root in top},
         "sort": sort,
         "sorts": {key: label for key, (label, _) in SORTS.items()},

@@ -14,6 +14,12 @@ from django.dispatch import Signal
 memberships_ended = Signal()
 # An account was deactivated (is_active became False). `user_id`, `at`.
 account_deactivated = Signal()
+# Units or memberships of an organization were written in bulk, which sends no model signal
+# (the import's bulk_create). `organization_id`.
+units_changed = Signal()
+# An organization's settings changed (teams.org_settings): `organization`, `changed`
+# ({field: [before, after]}). Surveys moves its schedules' next slots to a new time zone.
+organization_changed = Signal()
 # Export of one person's data: each receiver returns a dict of JSON-ready sections
 # about `user` (teams.person.person_export merges them).
 person_data_requested = Signal()

@@ -20,8 +20,10 @@ from django.utils import timezone
 
 from teams.importing.checking import Analysis, import_analyse
 from teams.importing.planning import PLAN_KINDS, Plan
+from teams.invitations import Reason, invitations_bulk
 from teams.models import AuditEvent, ImportJob, Membership, Unit, User
 from teams.services import audit_record, membership_add, membership_remove
+from teams.signals import units_changed
 
 BATCH = 5000  # people or units written per transaction
 SLOW_BATCH = 100  # changes that go one by one through the services (moves, removals, leavers)
@@ -113,6 +115,7 @@ class _Run:
                 )
                 for unit, row in zip(batch, made, strict=True):
                     self.unit_ids[unit["key"]] = row.pk
+                units_changed.send(sender=Unit, organization_id=self.organization.pk)
                 AuditEvent.objects.bulk_create(
                     [
                         self.audit("unit.add", unit_id=row.pk, name=row.name, parent=row.parent_id)
@@ -173,6 +176,7 @@ class _Run:
                         )
                     )
                 Membership.objects.bulk_create(memberships)
+                units_changed.send(sender=Membership, organization_id=self.organization.pk)
                 AuditEvent.objects.bulk_create(events)
                 self.step("people", len(batch))
             self.progress(self.job)
@@ -351,6 +355,9 @@ def _finish(job: ImportJob, token: str, *, status: str, rows: int, message: str 
         **{"import": job.pk},
         **summary,
     )
+    # New leaders, executives and admins without a password get their invitation (people added
+    # in bulk send no model signal); those invited before are not sent another.
+    invitations_bulk(organization=job.organization, reason=Reason.IMPORT, actor=job.created_by)
     job.status, job.message, job.summary, job.rows = status, message, summary, []
 
 
