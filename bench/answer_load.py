@@ -2,7 +2,7 @@
 
 Usage, from the repository root:
 
-    python bench/answer_load.py [--members 16] [--seconds 10] [--worker-class gthread --workers 2 --threads 4]
+    python bench/answer_load.py [--members 16] [--seconds 5] [--rounds 4] [--worker-class gthread --workers 2 --threads 4]
 
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/pp_bench, created if
 missing) and CELERY_BROKER_URL (default redis://127.0.0.1:6379/13). Builds a scratch
@@ -15,7 +15,8 @@ and render a small page (POST), through the same middleware.
 
 Each of --members threads plays members one after another: GET the pulse form, then
 POST the answer as the page's htmx does; ours also queues the round's scoring to
-Redis as in production. The two sides run alternately, twice each for --seconds.
+Redis as in production. The two sides run alternately, --rounds times each for --seconds
+(short turns, so the other work on a shared machine weighs on both alike).
 Prints each side's answers per second and the server time of its GETs and POSTs
 (gunicorn's own %(D)s, so client time is left out), the web workers' peak memory,
 and last `ratio: X` (ours / minimal); the target (issue 13) is 0.6. Removes
@@ -264,7 +265,8 @@ def start_server(args, port: int, log: Path) -> subprocess.Popen:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=16, help="concurrent members (client threads)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each of the four phases")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each side's turn")
+    parser.add_argument("--rounds", type=int, default=4, help="turns of each side, alternating")
     parser.add_argument("--pool", type=int, default=8000, help="invited members per side")
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
     parser.add_argument("--workers", type=int, default=2)
@@ -345,7 +347,7 @@ def main() -> None:
             run_side(warm, port=port, members=args.members, seconds=60)
         time.sleep(0.5)
         offset = log.stat().st_size
-        for _ in range(2):
+        for _ in range(args.rounds):
             for side in sides.values():
                 run_side(side, port=port, members=args.members, seconds=args.seconds)
                 time.sleep(0.3)  # the access log is written after the response

@@ -1,11 +1,13 @@
 """A member answers, or revises, a pulse. Saved in the request itself: nothing here needs the broker."""
 
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from surveys.models import Invitation, PulseRound, Response
+from surveys.prepared import prepared_cursor
 from surveys.selectors import invitee_is_member
 from surveys.signals import answer_saved
 
@@ -59,8 +61,16 @@ def response_for(invitation: Invitation) -> Response | None:
         return None
 
 
-def _invitation_mark_answered(invitation: Invitation, now: datetime) -> bool | None:
-    """Mark the invitation answered if its round is open and its invitee may still answer.
+# The stand-ins the statements below are built with, once per process (every answer runs
+# them, and building them through the ORM cost more than running them); each call puts its
+# own values in their place.
+_ROUND, _INVITATION, _NOW = -101, -102, datetime(1901, 1, 1, tzinfo=UTC)
+
+
+@cache
+def _mark_answered_sql() -> tuple[str, tuple]:
+    """The statement that marks the invitation answered if its round is open and its invitee
+    may still answer, returning the row's `answered_at` (no row: refused).
 
     One statement, because every answer runs it. Its sub-select takes the round row
     FOR SHARE before the invitation's row is touched (the order the close takes them
@@ -69,36 +79,81 @@ def _invitation_mark_answered(invitation: Invitation, now: datetime) -> bool | N
     that waited for the close finds the round closed. The invitation's row lock orders
     one person's sends (two tabs, a double click). Both last until the transaction
     ends; a refused send rolls the mark back. SQLite (the embedded mode) writes one
-    transaction at a time and takes no row locks.
-
-    Returns None when refused, else whether this is the person's first answer (the
-    first answer's time is kept, so only a first answer sets it to `now`).
+    transaction at a time and takes no row locks. The first answer's time is kept, so
+    `answered_at` is `now` only for a first answer.
     """
-    adapt = connection.ops.adapt_datetimefield_value
-    open_round = PulseRound.objects.filter(
-        pk=invitation.round_id, status=PulseRound.Status.OPEN, closes_at__gt=now
-    ).order_by()
-    round_sql, round_params = open_round.values("pk").query.sql_with_params()
+    open_round = PulseRound.objects.filter(pk=_ROUND, status=PulseRound.Status.OPEN, closes_at__gt=_NOW)
+    round_sql, round_params = open_round.order_by().values("pk").query.sql_with_params()
     if connection.features.has_select_for_update:
         round_sql += " FOR SHARE"
-    may_answer = Invitation.objects.filter(invitee_is_member(), pk=invitation.pk).order_by().values("pk")
+    may_answer = Invitation.objects.filter(invitee_is_member(), pk=_INVITATION).order_by().values("pk")
     member_sql, member_params = may_answer.query.sql_with_params()
     table = connection.ops.quote_name(Invitation._meta.db_table)
     column = connection.ops.quote_name("answered_at")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {column} = COALESCE({column}, %s) "
-            f"WHERE EXISTS ({round_sql}) AND {connection.ops.quote_name('id')} IN ({member_sql}) "
-            f"RETURNING {column}",
-            [adapt(now), *round_params, *member_params],
-        )
+    sql = (
+        f"UPDATE {table} SET {column} = COALESCE({column}, %s) "
+        f"WHERE EXISTS ({round_sql}) AND {connection.ops.quote_name('id')} IN ({member_sql}) "
+        f"RETURNING {column}"
+    )
+    return sql, (connection.ops.adapt_datetimefield_value(_NOW), *round_params, *member_params)
+
+
+def _mark_answered_params(invitation: Invitation, now: datetime) -> list:
+    adapt = connection.ops.adapt_datetimefield_value
+    values = {_ROUND: invitation.round_id, _INVITATION: invitation.pk, adapt(_NOW): adapt(now)}
+    return [values.get(param, param) for param in _mark_answered_sql()[1]]
+
+
+def _invitation_mark_answered(invitation: Invitation, now: datetime) -> bool | None:
+    """Mark the invitation answered (`_mark_answered_sql`). Returns None when refused, else
+    whether this is the person's first answer."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_mark_answered_sql()[0], _mark_answered_params(invitation, now))
         row = cursor.fetchone()
     if row is None:
         return None
     answered_at = row[0]
     if isinstance(answered_at, str):  # SQLite hands back the text it stores
-        return answered_at == adapt(now)
+        return answered_at == connection.ops.adapt_datetimefield_value(now)
     return answered_at == now
+
+
+@cache
+def _first_answer_sql() -> str:
+    """The mark above and the answer's INSERT in one statement: the INSERT happens only if the
+    mark was taken and was the person's first (PostgreSQL; SQLite allows no UPDATE in WITH)."""
+    table = connection.ops.quote_name(Response._meta.db_table)
+    fields = Response._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+    return (
+        f"WITH marked AS ({_mark_answered_sql()[0]}) INSERT INTO {table} ({columns}) "
+        f"SELECT {values} FROM marked WHERE marked.answered_at = %s"
+    )
+
+
+def _first_answer_saved(invitation: Invitation, answers: dict, now: datetime) -> Response | None:
+    """A first answer, the common case, in one statement (`_first_answer_sql`). Outside a
+    transaction it is a transaction of its own, two round trips fewer than BEGIN … COMMIT,
+    and its locks are the mark's. None when nothing was saved (refused, or not a first
+    answer): the whole path then decides, and says why."""
+    if connection.vendor != "postgresql":
+        return None
+    response = Response(round_id=invitation.round_id, invitation=invitation, revision=1, needs_scoring=True)
+    for field in ANSWER_FIELDS:
+        if field in answers:
+            setattr(response, field, answers[field])
+    values = [
+        f.get_db_prep_save(f.pre_save(response, add=True), connection) for f in Response._meta.concrete_fields
+    ]
+    params = [*_mark_answered_params(invitation, now), *values, connection.ops.adapt_datetimefield_value(now)]
+    with prepared_cursor() as cursor:
+        cursor.execute(_first_answer_sql(), params)
+        saved = cursor.rowcount == 1
+    if not saved:
+        return None
+    response._state.adding, response._state.db = False, connection.alias
+    return response
 
 
 def _refusal(invitation: Invitation, now: datetime) -> Exception:
@@ -126,6 +181,10 @@ def response_submit(
     refused (`InviteeLeft`); what they answered before stays.
     """
     now = now or timezone.now()
+    response = _first_answer_saved(invitation, answers, now) if seen_revision == 0 else None
+    if response is not None:
+        _announce(invitation.round_id)
+        return response
     with transaction.atomic():
         first = _invitation_mark_answered(invitation, now)
         if first is None:
@@ -149,12 +208,12 @@ def response_submit(
         # depends on the broker or the worker being up.
         response.needs_scoring = True
         response.save()
-        round_id = invitation.round_id
-
-        def announce() -> None:
-            answer_saved.send(sender=Response, round_id=round_id)
-
-        # Scored within seconds when the broker is up; robust: a broker that is
-        # down only delays scoring until the sweep, never fails the answer.
-        transaction.on_commit(announce, robust=True)
+        _announce(invitation.round_id)
     return response
+
+
+def _announce(round_id: int) -> None:
+    """Tell the layers above once the answer is committed (at once outside a transaction).
+    Scored within seconds when the broker is up; robust: a broker that is down only delays
+    scoring until the sweep, never fails the answer."""
+    transaction.on_commit(lambda: answer_saved.send(sender=Response, round_id=round_id), robust=True)

@@ -1,6 +1,13 @@
 from django import forms
 
-from surveys.models import ANSWER_MAX_LENGTH, QUESTION_MAX_LENGTH, PulseSchedule, Response, agree_label
+from surveys.models import (
+    AGREE_FIELDS,
+    ANSWER_MAX_LENGTH,
+    QUESTION_MAX_LENGTH,
+    PulseSchedule,
+    Response,
+    agree_label,
+)
 
 PROPOSAL_QUESTION = "What would you change in how we describe our purpose?"
 AGREE_CHOICES = [(value, label) for value, label in Response.Agree.choices]
@@ -105,8 +112,26 @@ class PulseAnswerForm(forms.Form):
     def clean_fit_text(self) -> str:
         return self._an_answer("fit_text")
 
-    def agree_fields(self) -> list:
-        return [self["understands_purpose"], self["sees_contribution"], self["shapes_direction"]]
+    def agree_scales(self) -> list[dict]:
+        """The three agree items as the page lays them out: each option with its id and whether it
+        is chosen, as the radio widget would give them (reading the widget's options for each
+        of fifteen radios cost more than the rest of the form)."""
+        scales = []
+        for name in AGREE_FIELDS:
+            field = self[name]
+            chosen = field.value()
+            chosen = "" if chosen is None else str(chosen)
+            options = [
+                {
+                    "value": value,
+                    "label": label,
+                    "id": f"{field.auto_id}_{index}",
+                    "checked": str(value) == chosen,
+                }
+                for index, (value, label) in enumerate(AGREE_CHOICES)
+            ]
+            scales.append({"name": name, "label": field.label, "errors": field.errors, "options": options})
+        return scales
 
     def answers(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "revision"}

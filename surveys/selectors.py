@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from surveys.models import Invitation, PulseRound, PulseSchedule, token_hash
+from surveys.prepared import CompiledOnce
 from teams.models import Membership, Organization, Unit, User
 
 
@@ -67,19 +70,46 @@ def invitation_by_token(token: str) -> Invitation | None:
 
     Found by the token's hash; only a link no current invitation has is looked for again
     among the links emailed before tokens were hashed (migration 0009). One query reads
-    all the page needs: whether the invitee may still answer (`still_member`) and their
-    answer so far (`invitation.response`), for the hot path of a pulse going out.
+    all the page needs: whether the invitee may still answer (`still_member`), their
+    answer so far (`invitation.response`), whether the schedule asks for proposals
+    (`asks_proposal`) and whether an earlier round of the team has closed
+    (`follows_a_round`), for the hot path of a pulse going out.
     """
     hashed = token_hash(token)
-    found = (
+    invitation = _invitation_page_by_hash().first(hashed)
+    if invitation is None:
+        invitation = _invitation_page().filter(legacy_token_hash=hashed).first()
+    return invitation
+
+
+_HASH_STAND_IN = "token hash"
+
+
+@cache
+def _invitation_page_by_hash() -> CompiledOnce:
+    return CompiledOnce(_invitation_page().filter(token_hash=_HASH_STAND_IN), _HASH_STAND_IN)
+
+
+@cache
+def _invitation_page() -> QuerySet:
+    """The pulse page's invitation, with all it shows (invitation_by_token)."""
+    earlier_closed = PulseRound.objects.filter(
+        unit_id=OuterRef("round__unit_id"),
+        status=PulseRound.Status.CLOSED,
+        opens_at__lt=OuterRef("round__opens_at"),
+    )
+    return (
         Invitation.objects.select_related("round__unit__organization", "round__purpose_statement", "response")
-        .annotate(still_member=ExpressionWrapper(invitee_is_member(), output_field=BooleanField()))
+        .annotate(
+            still_member=ExpressionWrapper(invitee_is_member(), output_field=BooleanField()),
+            asks_proposal=schedule_in_force_value(
+                "asks_purpose_proposal", unit="round__unit_id", organization="round__unit__organization_id"
+            ),
+            # Whether the page opens with "since the last pulse" (surveys.replies.previous_closed_round).
+            follows_a_round=Exists(earlier_closed),
+        )
         .order_by()  # a unique key: an ORDER BY would only triple the planning time
     )
-    invitation = next(iter(found.filter(token_hash=hashed)), None)
-    if invitation is None:
-        invitation = next(iter(found.filter(legacy_token_hash=hashed)), None)
-    return invitation
 
 
 def open_invitations_for_user(user: User, *, now: datetime | None = None) -> QuerySet:
@@ -96,6 +126,15 @@ def open_invitations_for_user(user: User, *, now: datetime | None = None) -> Que
 def schedule_in_force(unit: Unit) -> PulseSchedule | None:
     """One rule: the unit's own schedule, else its organization's default (None without either)."""
     return schedules_in_force([unit]).get(unit.pk)
+
+
+def schedule_in_force_value(field: str, *, unit: str, organization: str) -> Coalesce:
+    """One column (never null) of the schedule in force, by the rule of `schedules_in_force`, as an
+    expression within another query: `unit` and `organization` name the outer query's ids. None
+    without a schedule."""
+    own = PulseSchedule.objects.filter(unit_id=OuterRef(unit)).order_by().values(field)[:1]
+    default = PulseSchedule.objects.filter(organization_id=OuterRef(organization), unit__isnull=True)
+    return Coalesce(Subquery(own), Subquery(default.order_by().values(field)[:1]))
 
 
 def schedules_in_force(units: list[Unit]) -> dict[int, PulseSchedule]:

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -60,12 +61,18 @@ def _answer_context(invitation: Invitation, **extra) -> dict:
         "round": pulse_round,
         "unit": pulse_round.unit,
         "time_zone": pulse_round.unit.organization.time_zone,
+        "pulse_url": reverse("pulse_answer", args=[invitation.token]),
+        # No "since the last pulse" to look for before the team's first round closes.
+        "follows_a_round": getattr(invitation, "follows_a_round", True),
         **extra,
     }
 
 
 def _asks_proposal(invitation: Invitation) -> bool:
-    """Whether this pulse asks what members would change in the purpose: the leader's switch, as now."""
+    """Whether this pulse asks what members would change in the purpose: the leader's switch, as now
+    (read with the invitation by invitation_by_token)."""
+    if hasattr(invitation, "asks_proposal"):
+        return bool(invitation.asks_proposal)
     schedule = schedule_in_force(invitation.round.unit)
     return schedule is not None and schedule.asks_purpose_proposal
 
