@@ -71,6 +71,9 @@ try:
     INVITATION_TIMEOUT_DAYS = env_int("INVITATION_TIMEOUT_DAYS", 7, minimum=1)
     INVITATION_RESEND_MINUTES = env_int("INVITATION_RESEND_MINUTES", 10, minimum=1)
     CACHE_URL = env_str("CACHE_URL", "locmem://")
+    # Single sign-on issuers must be https:// addresses (OpenID Connect asks it, and the settings
+    # form fetches what an admin types); plain http only for a provider on this machine in development.
+    SSO_ALLOW_HTTP_ISSUER = env_bool("SSO_ALLOW_HTTP_ISSUER", default=DEV_MODE)
 except ImproperlyConfiguredEnv as exc:
     _fail(exc)
 
@@ -187,7 +190,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # django-axes refuses a locked-out login before any password is checked; the
 # email backend then signs in whatever case the address was typed in.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "teams.auth.EmailBackend"]
+# The last keeps people signed in through their organization's provider (docs/sso.md); it checks
+# no password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "teams.auth.EmailBackend",
+    "teams.sso.SingleSignOnBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -9,9 +9,10 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from teams.models import AuditEvent, Membership, Organization, Unit, User
+from teams.models import AuditEvent, Membership, Organization, SingleSignOn, Unit, User
 from teams.person import CannotErase, person_erase, person_export
 from teams.services import audit_record
+from teams.sso_forms import SingleSignOnForm
 
 
 def audit_membership(request, membership: Membership, action: str) -> None:
@@ -189,3 +190,23 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the trail is kept whole, from superusers too
+
+
+@admin.register(SingleSignOn)
+class SingleSignOnAdmin(AuditedDeleteAdmin):
+    """An organization's provider, as on /org/sso/: the secret is never shown back (docs/sso.md)."""
+
+    form = SingleSignOnForm
+    fields = ["organization", *SingleSignOnForm.Meta.fields]
+    list_display = ["organization", "enabled", "issuer", "client_id", "password_login", "updated_at"]
+    list_select_related = ["organization"]
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit_record(
+                organization=obj.organization,
+                actor=request.user,
+                action="sso.change" if change else "sso.add",
+                changed=sorted(form.changed_data),
+            )

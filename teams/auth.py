@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from teams.models import User, normalize_email_address
+from teams.sso import password_login_allowed
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +21,18 @@ RESET_WINDOW = timedelta(hours=1)
 
 
 class EmailBackend(ModelBackend):
-    """Addresses are stored lowercase, so `LEAD@Demo.Example` signs in as lead@demo.example."""
+    """Addresses are stored lowercase, so `LEAD@Demo.Example` signs in as lead@demo.example.
+    No password signs in someone whose organization turned passwords off (teams/sso.py)."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)
         if username is None or password is None:
             return None
-        return super().authenticate(request, username=normalize_email_address(username), password=password)
+        user = super().authenticate(request, username=normalize_email_address(username), password=password)
+        if user is not None and not password_login_allowed(user):
+            return None
+        return user
 
 
 def login_username(request: HttpRequest, credentials: dict | None) -> str | None:

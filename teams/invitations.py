@@ -35,6 +35,7 @@ from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base
 
 from teams.models import AuditEvent, Membership, Organization, User, normalize_email_address
 from teams.services import audit_record
+from teams.sso import password_login_allowed, passwords_off
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +81,14 @@ def has_password(user: User) -> bool:
 
 
 def needs_password(user: User) -> bool:
-    """In an organization, active, and without a password to sign in with."""
-    return user.is_active and user.organization_id is not None and not has_password(user)
+    """In an organization, active, without a password to sign in with, and allowed one (an
+    organization that signs in through its provider only keeps passwords for its admins)."""
+    return (
+        user.is_active
+        and user.organization_id is not None
+        and not has_password(user)
+        and password_login_allowed(user)
+    )
 
 
 # Marked as having none (create_user without one, the import), as Django marks it. (A field left
@@ -105,7 +112,10 @@ def holds_role(user: User) -> bool:
 
 
 def waiting_for_password(organization: Organization) -> QuerySet[User]:
-    return role_holders(organization).filter(NO_PASSWORD)
+    people = role_holders(organization).filter(NO_PASSWORD)
+    if passwords_off(organization.pk):  # the others sign in through the provider
+        people = people.filter(Q(org_role=User.OrgRole.ADMIN) | Q(is_superuser=True))
+    return people
 
 
 def last_sent(organization_id: int, emails=None) -> dict[str, datetime]:

@@ -269,3 +269,50 @@ class ImportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(99, self.done * 100 // self.total) if self.total else 0
+
+
+class SingleSignOn(models.Model):
+    """An organization's OpenID Connect provider (Okta, Entra ID, Google Workspace…): people of
+    the organization sign in there, and are matched to their account here by verified email
+    (teams/sso.py, docs/sso.md). The secret is never shown back once saved."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="sso")
+    enabled = models.BooleanField(
+        default=True, help_text="Off: nobody is sent to the provider, and passwords work for everyone."
+    )
+    issuer = models.URLField(
+        max_length=500,
+        help_text="The provider's issuer URL; its settings are read from "
+        "<issuer>/.well-known/openid-configuration.",
+    )
+    client_id = models.CharField(max_length=255)
+    client_secret = models.CharField(max_length=500)
+    email_domains = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Optional, separated by commas: only addresses at these domains may sign in through "
+        "the provider, and an address here whose person has no account yet is sent to it.",
+    )
+    password_login = models.BooleanField(
+        default=True,
+        help_text="Off: the organization's people sign in only through the provider; its admins "
+        "(and the site's superusers) may still use a password, to get back in if the provider fails.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "single sign-on"
+        verbose_name_plural = "single sign-on"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(password_login=True) | models.Q(enabled=True),
+                name="teams_sso_password_off_needs_sso_on",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Single sign-on of {self.organization}"
+
+    @property
+    def domains(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.email_domains.split(",") if d.strip()]

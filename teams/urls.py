@@ -1,9 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from teams import accounts, views
+from teams import accounts, sso_views, views
 from teams.forms import ThrottledPasswordResetForm
 from teams.org_settings import views as settings_views
+from teams.sso_forms import SignInForm
 
 urlpatterns = [
     path("org/import/", views.import_start, name="import_start"),
@@ -30,7 +31,14 @@ urlpatterns = [
         settings_views.settings_person_active,
         name="settings_person_active",
     ),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
+        name="login",
+    ),
+    path("login/sso/", sso_views.sso_start, name="sso_start"),
+    path("login/sso/callback/", sso_views.sso_callback, name="sso_callback"),
+    path("org/sso/", sso_views.sso_settings, name="sso_settings"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

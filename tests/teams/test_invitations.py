@@ -116,6 +116,31 @@ def test_members_and_people_with_a_password_get_nothing(org, team, django_captur
     assert mail.outbox == []
 
 
+def test_an_organization_signing_in_through_its_provider_invites_only_its_admins(
+    client, org, team, org_admin, django_capture_on_commit_callbacks
+):
+    from teams.models import SingleSignOn
+
+    SingleSignOn.objects.create(
+        organization=org,
+        enabled=True,
+        issuer="https://id.acme.test",
+        client_id="pulse",
+        client_secret="s3cret",
+        password_login=False,
+    )
+    leader, admin = no_password(org), no_password(org, "second.admin@acme.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_add(unit=team, user=leader, role=Membership.Role.LEADER, acting_user=org_admin)
+        admin.org_role = User.OrgRole.ADMIN
+        admin.save()
+    # The leader signs in with the company account: no password to set, no email for one.
+    assert [message.to for message in mail.outbox] == [[admin.email]]
+    client.force_login(org_admin)
+    page = client.get(reverse("invitations")).content.decode()
+    assert admin.email in page and leader.email not in page
+
+
 def test_a_role_given_in_a_transaction_that_fails_sends_nothing(org, team):
     person = no_password(org)
     with pytest.raises(RuntimeError), transaction.atomic():

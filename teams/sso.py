@@ -1,0 +1,175 @@
+"""Single sign-on with OpenID Connect, one provider per organization (docs/sso.md).
+
+Authlib does the protocol: discovery, the authorization code flow with PKCE, state and nonce,
+the token request, and the ID token's signature (the provider's JWKS), issuer, audience and
+expiry. This module decides who that is here: the person whose verified email it is, within the
+organization whose provider answered, and nobody else.
+"""
+
+import logging
+
+import requests
+from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App
+from django.contrib.auth.backends import ModelBackend
+
+from teams.models import Organization, SingleSignOn, User, normalize_email_address
+
+log = logging.getLogger(__name__)
+
+# The backend recorded in the session of a person signed in through their provider.
+SSO_BACKEND = "teams.sso.SingleSignOnBackend"
+SCOPES = "openid email profile"
+TIMEOUT = 10  # seconds for each request to a provider
+
+
+class SignInRefused(Exception):
+    """The provider vouched for someone who may not sign in here; the message says why, plainly."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason  # for the audit log
+
+
+class ProviderUnreadable(Exception):
+    """The issuer's discovery document can't be read or doesn't describe that issuer."""
+
+
+class SingleSignOnBackend(ModelBackend):
+    """Keeps a person signed in through their provider (`get_user`, inactive accounts dropped).
+    It checks no password: `teams.sso_views.sso_callback` signs people in with it."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+
+def discovery_url(issuer: str) -> str:
+    return issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+def provider_check(issuer: str) -> dict:
+    """The discovery document of `issuer`, checked to be that issuer's and to name the endpoints
+    the sign-in uses (what the settings forms call before saving)."""
+    url = discovery_url(issuer)
+    try:
+        response = requests.get(url, timeout=TIMEOUT)
+        response.raise_for_status()
+        metadata = response.json()
+    except requests.RequestException as exc:
+        raise ProviderUnreadable(
+            f"Couldn't read the provider's settings at {url} ({exc.__class__.__name__})."
+        ) from exc
+    except ValueError:
+        raise ProviderUnreadable(f"The provider's settings at {url} are not JSON.") from None
+    if not isinstance(metadata, dict) or metadata.get("issuer", "").rstrip("/") != issuer.rstrip("/"):
+        found = metadata.get("issuer") if isinstance(metadata, dict) else None
+        raise ProviderUnreadable(f"The settings at {url} are for the issuer {found!r}, not {issuer!r}.")
+    missing = [
+        key for key in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not metadata.get(key)
+    ]
+    if missing:
+        raise ProviderUnreadable(f"The provider's settings at {url} name no {', '.join(missing)}.")
+    return metadata
+
+
+def sso_client(sso: SingleSignOn) -> DjangoOAuth2App:
+    """An Authlib client for this organization's provider, made for one request from the database's
+    settings. Its state (state, nonce, PKCE verifier, redirect URI) is kept in the session under
+    the organization's name, so flows to two providers never mix."""
+    name = f"sso-{sso.organization_id}"
+    return DjangoOAuth2App(
+        DjangoIntegration(name),
+        name=name,
+        client_id=sso.client_id,
+        client_secret=sso.client_secret,
+        server_metadata_url=discovery_url(sso.issuer),
+        client_kwargs={"scope": SCOPES, "code_challenge_method": "S256", "default_timeout": TIMEOUT},
+    )
+
+
+def claims_options(sso: SingleSignOn) -> dict:
+    """What the ID token must say besides its signature, nonce and expiry: who issued it, for whom."""
+    return {
+        "iss": {"essential": True, "values": [sso.issuer, sso.issuer.rstrip("/")]},
+        "aud": {"essential": True, "values": [sso.client_id]},
+    }
+
+
+def sso_for_email(email: str) -> SingleSignOn | None:
+    """The provider a person signing in with `email` is sent to: their account's organization's,
+    else that of the one organization whose single sign-on lists the address's domain."""
+    address = normalize_email_address(email)
+    user = User.objects.filter(email=address).only("organization_id").first()
+    if user is not None:
+        if user.organization_id is None:
+            return None
+        return SingleSignOn.objects.filter(organization_id=user.organization_id, enabled=True).first()
+    domain = address.rpartition("@")[2]
+    if not domain:
+        return None
+    candidates = [
+        sso
+        for sso in SingleSignOn.objects.filter(enabled=True, email_domains__icontains=domain)
+        if domain in sso.domains
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def password_login_allowed(user: User) -> bool:
+    """Whether `user` may sign in with a password. Off only for the people of an organization that
+    turned passwords off; its admins and the site's superusers keep theirs (docs/sso.md)."""
+    if user.is_superuser or user.is_org_admin or user.organization_id is None:
+        return True
+    return not passwords_off(user.organization_id)
+
+
+def passwords_off(organization_id: int) -> bool:
+    """Whether the organization's people sign in through its provider only."""
+    return SingleSignOn.objects.filter(
+        organization_id=organization_id, enabled=True, password_login=False
+    ).exists()
+
+
+def _verified(claims: dict) -> bool:
+    value = claims.get("email_verified")
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def sso_user(sso: SingleSignOn, claims: dict) -> User:
+    """The account the provider's verified claims name, in the provider's organization only.
+
+    Nobody is created: the organization's people come from its admins (the import, the admin).
+    """
+    organization: Organization = sso.organization
+    email = claims.get("email")
+    if not isinstance(email, str) or "@" not in email:
+        raise SignInRefused(
+            f"{organization}'s sign-in service didn't tell us your email address, so we can't tell "
+            "who you are here. Ask your admin to let Purpose Pulse read it (the email scope).",
+            reason="no email",
+        )
+    address = normalize_email_address(email)
+    if not _verified(claims):
+        raise SignInRefused(
+            f"{organization}'s sign-in service hasn't verified the address {address}, so it can't "
+            "sign you in here. Verify it with your company's IT, or sign in another way.",
+            reason="email not verified",
+        )
+    domains = sso.domains
+    if domains and address.rpartition("@")[2] not in domains:
+        raise SignInRefused(
+            f"{address} is not an address {organization} signs in with here ({', '.join(domains)}).",
+            reason="domain not allowed",
+        )
+    user = User.objects.filter(email=address, organization=organization).first()
+    if user is None:
+        raise SignInRefused(
+            f"There is no account for {address} in {organization}. Ask your organization's admin to add you.",
+            reason="no account in organization",
+        )
+    if not user.is_active:
+        raise SignInRefused(
+            f"The account for {address} is switched off. Ask your organization's admin if you should "
+            "still have access.",
+            reason="account inactive",
+        )
+    return user

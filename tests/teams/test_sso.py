@@ -1,0 +1,364 @@
+"""Single sign-on against a real OpenID Connect provider started here (tests/oidc_provider): the whole
+round trip with real HTTP, the login page's email first, the provider's login and consent, the
+code exchange with PKCE, and the ID token verified against the provider's keys. Then who may sign
+in: a verified email of an active account of that organization, and nobody else."""
+
+import html
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth import authenticate
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from teams.models import AuditEvent, SingleSignOn, User
+from tests.factories import OrganizationFactory, UserFactory
+from tests.oidc_provider.harness import running_provider, through_provider
+
+pytestmark = pytest.mark.django_db
+
+CALLBACK = "http://testserver/login/sso/callback/"
+SECRET = "acme-client-Secret-123"
+PEOPLE = {
+    "mia": {"email": "Mia@Acme.test", "email_verified": True, "name": "Mia Member"},
+    "una": {"email": "una@acme.test", "email_verified": False},
+    "olga": {"email": "olga@other.test", "email_verified": True},
+    "ian": {"email": "ian@acme.test", "email_verified": True},
+    "ada": {"email": "ada@acme.test", "email_verified": True},
+    "stranger": {"email": "stranger@acme.test", "email_verified": True},
+    # Mia's claims in ID tokens a misconfigured or hostile provider would sign:
+    "mia-other-issuer": {
+        "email": "mia@acme.test",
+        "email_verified": True,
+        "token": {"iss": "http://127.0.0.1:1/o"},
+    },
+    "mia-other-audience": {"email": "mia@acme.test", "email_verified": True, "token": {"aud": "other"}},
+    "mia-expired": {"email": "mia@acme.test", "email_verified": True, "token": {"exp": 1_000_000_000}},
+}
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory):
+    clients = [
+        {"client_id": "acme", "client_secret": SECRET, "redirect_uris": [CALLBACK]},
+        {"client_id": "other", "client_secret": "other-Secret-456", "redirect_uris": [CALLBACK]},
+    ]
+    with running_provider(tmp_path_factory.mktemp("provider"), people=PEOPLE, clients=clients) as provider:
+        yield provider
+
+
+@pytest.fixture
+def sso(org, provider):
+    return SingleSignOn.objects.create(
+        organization=org, issuer=provider.issuer, client_id="acme", client_secret=SECRET
+    )
+
+
+@pytest.fixture
+def people(org):
+    other = OrganizationFactory(name="Other Co", slug="other-co")
+    return {
+        "mia": UserFactory(organization=org, email="mia@acme.test", name="Mia Member"),
+        "una": UserFactory(organization=org, email="una@acme.test"),
+        "olga": UserFactory(organization=other, email="olga@other.test"),
+        "ian": UserFactory(organization=org, email="ian@acme.test", is_active=False),
+        "ada": UserFactory(organization=org, email="ada@acme.test", org_role=User.OrgRole.ADMIN),
+    }
+
+
+def start(client, email: str, **extra):
+    return client.post(reverse("sso_start"), {"username": email, **extra})
+
+
+def provider_url(leaving) -> str:
+    """Where the page after "Sign in with your company account" takes the browser: its link, and
+    its Refresh header (not a redirect: the login form's policy, form-action 'self', would block it)."""
+    assert leaving.status_code == 200, leaving.content.decode()[:1000]
+    url = leaving["Refresh"].removeprefix("0;url=")
+    assert f'href="{html.escape(url)}"' in leaving.content.decode()
+    return url
+
+
+def sign_in(client, email: str, username: str, *, next_url: str = "", allow: bool = True):
+    """Email first on our login page, then the provider, then back: our callback's response."""
+    leaving = start(client, email, next=next_url)
+    back = urlsplit(through_provider(provider_url(leaving), username, allow=allow))
+    assert f"{back.scheme}://{back.netloc}{back.path}" == CALLBACK
+    return client.get(back.path, {k: v[0] for k, v in parse_qs(back.query).items()})
+
+
+def signed_in_as(client) -> int | None:
+    user_id = client.session.get("_auth_user_id")
+    return int(user_id) if user_id else None
+
+
+def refusal(page) -> str:
+    return page.context["sso_problem"]
+
+
+# --- Signing in --------------------------------------------------------------------------------
+
+
+def test_a_verified_email_of_the_organization_signs_in(client, sso, people):
+    page = sign_in(client, "MIA@acme.test", "mia")
+    assert page.status_code == 302 and page.url == reverse("home")
+    assert signed_in_as(client) == people["mia"].pk
+    assert client.get(reverse("home")).status_code == 200
+    event = AuditEvent.objects.filter(action="login", actor=people["mia"]).get()
+    assert event.organization_id == sso.organization_id and event.details["via"] == "sso"
+
+
+def test_the_request_to_the_provider_carries_pkce_state_and_nonce(client, sso, people):
+    url = provider_url(start(client, "mia@acme.test"))
+    query = parse_qs(urlsplit(url).query)
+    assert url.startswith(f"{sso.issuer}/authorize/")
+    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) >= 43
+    assert query["state"][0] and query["nonce"][0] and query["client_id"] == ["acme"]
+    assert query["login_hint"] == ["mia@acme.test"] and "email" in query["scope"][0].split()
+
+
+def test_after_signing_in_the_person_lands_where_they_were_going(client, sso, people, team):
+    target = reverse("org_chart")
+    page = sign_in(client, "mia@acme.test", "mia", next_url=target)
+    assert page.status_code == 302 and page.url == target
+
+
+def test_a_next_address_on_another_site_is_ignored(client, sso, people):
+    page = sign_in(client, "mia@acme.test", "mia", next_url="https://evil.example/steal")
+    assert page.status_code == 302 and page.url == reverse("home")
+
+
+def test_an_address_whose_person_has_no_account_yet_finds_its_provider_by_domain(client, sso, people):
+    sso.email_domains = "acme.test"
+    sso.save()
+    page = sign_in(client, "stranger@acme.test", "stranger")
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "There is no account for stranger@acme.test in Acme" in refusal(page)
+    assert not User.objects.filter(email="stranger@acme.test").exists()  # nobody is created
+
+
+# --- Refused -------------------------------------------------------------------------------------
+
+
+def test_an_unverified_email_is_refused(client, sso, people):
+    page = sign_in(client, "una@acme.test", "una")
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "hasn't verified the address una@acme.test" in refusal(page)
+    event = AuditEvent.objects.get(action="login.failed")
+    assert event.organization_id == sso.organization_id
+    assert event.details | {"ip": None} == {
+        "ip": None,
+        "via": "sso",
+        "reason": "email not verified",
+        "account": "una@acme.test",
+    }
+
+
+def test_the_same_email_in_another_organization_is_refused(client, sso, people):
+    """Acme's provider vouches for olga@other.test, whose account is in Other Co: no sign-in."""
+    people["mia"].email = "mia-old@acme.test"  # so that start() finds Acme by another account
+    people["mia"].save()
+    sso.email_domains = ""
+    sso.save()
+    leaving = start(client, "mia-old@acme.test")
+    back = urlsplit(through_provider(provider_url(leaving), "olga"))
+    page = client.get(back.path, {k: v[0] for k, v in parse_qs(back.query).items()})
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "There is no account for olga@other.test in Acme" in refusal(page)
+    event = AuditEvent.objects.get(action="login.failed")
+    assert event.organization_id == sso.organization_id and "account" not in event.details
+
+
+def test_an_email_outside_the_allowed_domains_is_refused(client, sso, people):
+    sso.email_domains = "acme.example"
+    sso.save()
+    page = sign_in(client, "mia@acme.test", "mia")
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "not an address Acme signs in with here (acme.example)" in refusal(page)
+
+
+def test_an_inactive_account_is_refused(client, sso, people):
+    page = sign_in(client, "ian@acme.test", "ian")
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "switched off" in refusal(page)
+
+
+@pytest.mark.parametrize("username", ["mia-other-issuer", "mia-other-audience", "mia-expired"])
+def test_an_id_token_from_another_issuer_for_another_client_or_expired_is_refused(
+    client, sso, people, username
+):
+    """Signed by the provider's real key, but not for this sign-in: refused, and said so."""
+    page = sign_in(client, "mia@acme.test", username)
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "couldn't verify the answer of Acme's sign-in service" in html.unescape(refusal(page))
+    event = AuditEvent.objects.get(action="login.failed")
+    assert event.details["reason"].startswith("unverified answer")
+
+
+def test_a_refusal_at_the_provider_signs_nobody_in(client, sso, people):
+    page = sign_in(client, "mia@acme.test", "mia", allow=False)
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "Acme's sign-in service didn't sign you in" in refusal(page)
+
+
+def test_a_state_this_browser_did_not_start_is_refused(client, sso, people):
+    leaving = start(client, "mia@acme.test")
+    back = urlsplit(through_provider(provider_url(leaving), "mia"))
+    answer = {k: v[0] for k, v in parse_qs(back.query).items()}
+    forged = client.get(back.path, answer | {"state": "made-up"})
+    assert forged.status_code == 400 and signed_in_as(client) is None
+    assert "expired or was started in another browser" in refusal(forged)
+    # The same answer in another browser (another session) is refused too.
+    other_browser = Client()
+    assert other_browser.get(back.path, answer).status_code == 400
+    # And the genuine one, used once, works once.
+    assert client.get(back.path, answer).status_code == 302 and signed_in_as(client) == people["mia"].pk
+    client.logout()
+    assert client.get(back.path, answer).status_code == 400
+
+
+def test_a_wrong_client_secret_signs_nobody_in(client, sso, people):
+    sso.client_secret = "not-the-secret"
+    sso.save()
+    page = sign_in(client, "mia@acme.test", "mia")
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "Acme's sign-in service didn't sign you in" in refusal(page)
+    assert "not-the-secret" not in page.content.decode()
+
+
+def test_an_address_without_single_sign_on_is_sent_back_to_the_password(client, org, people):
+    page = start(client, "mia@acme.test")
+    assert page.status_code == 400
+    assert "No company sign-in is set up for mia@acme.test" in refusal(page)
+    assert 'value="mia@acme.test"' in page.content.decode()  # what was typed stays
+
+
+def test_an_unreachable_provider_is_said_plainly(client, sso, people):
+    sso.issuer = "http://127.0.0.1:9/o"  # nothing listens on the discard port
+    sso.save()
+    page = start(client, "mia@acme.test")
+    assert page.status_code == 502 and "can't be reached just now" in refusal(page)
+
+
+# --- Passwords turned off ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def passwords_off(sso):
+    sso.password_login = False
+    sso.save()
+    return sso
+
+
+def test_with_passwords_off_the_password_form_is_refused_and_hidden(client, passwords_off, people, password):
+    page = client.post(reverse("login"), {"username": "mia@acme.test", "password": password})
+    assert page.status_code == 200 and signed_in_as(client) is None
+    body = page.content.decode()
+    assert "Acme signs in with its company account" in body
+    assert 'name="password"' not in body and "Sign in with your company account" in body
+    # The Django admin's login, and any other, goes through the backends: refused there too.
+    assert authenticate(RequestFactory().post("/"), username="mia@acme.test", password=password) is None
+    # Their company account still works.
+    assert sign_in(client, "mia@acme.test", "mia").status_code == 302
+    assert signed_in_as(client) == people["mia"].pk
+
+
+def test_with_passwords_off_admins_and_superusers_keep_their_password(
+    client, passwords_off, people, password
+):
+    page = client.post(reverse("login"), {"username": "ada@acme.test", "password": password})
+    assert page.status_code == 302 and signed_in_as(client) == people["ada"].pk
+    client.logout()
+    root = User.objects.create_superuser("root@acme.test", password, organization=passwords_off.organization)
+    page = client.post(reverse("login"), {"username": "root@acme.test", "password": password})
+    assert page.status_code == 302 and signed_in_as(client) == root.pk
+
+
+def test_other_organizations_keep_their_passwords(client, passwords_off, people, password):
+    page = client.post(reverse("login"), {"username": "olga@other.test", "password": password})
+    assert page.status_code == 302 and signed_in_as(client) == people["olga"].pk
+
+
+# --- Setting it up: /org/sso/ -------------------------------------------------------------------
+
+
+def settings_form(provider, **changes):
+    return {
+        "enabled": "on",
+        "issuer": provider.issuer,
+        "client_id": "acme",
+        "client_secret": SECRET,
+        "email_domains": "Acme.test, @acme.example",
+        "password_login": "on",
+    } | changes
+
+
+def test_an_admin_sets_up_single_sign_on_and_it_works(client, org, org_admin, provider, people):
+    client.force_login(org_admin)
+    page = client.get(reverse("sso_settings"))
+    assert page.status_code == 200 and CALLBACK in page.content.decode()
+    saved = client.post(reverse("sso_settings"), settings_form(provider))
+    assert saved.status_code == 302
+    sso = SingleSignOn.objects.get(organization=org)
+    assert (sso.issuer, sso.client_secret, sso.email_domains) == (
+        provider.issuer,
+        SECRET,
+        "acme.test, acme.example",
+    )
+    event = AuditEvent.objects.get(action="sso.add")
+    assert event.actor == org_admin and SECRET not in str(event.details)
+    # The secret is never shown back; left empty, it stays.
+    page = client.get(reverse("sso_settings"))
+    assert SECRET not in page.content.decode() and "A secret is saved." in page.content.decode()
+    assert client.post(reverse("sso_settings"), settings_form(provider, client_secret="")).status_code == 302
+    assert SingleSignOn.objects.get(organization=org).client_secret == SECRET
+    client.logout()
+    assert sign_in(client, "mia@acme.test", "mia").status_code == 302
+
+
+def test_a_wrong_issuer_is_refused_with_what_was_typed_kept(client, org, org_admin, provider):
+    client.force_login(org_admin)
+    page = client.post(reverse("sso_settings"), settings_form(provider, issuer=provider.base + "/wrong"))
+    assert page.status_code == 400 and not SingleSignOn.objects.exists()
+    assert "Couldn't read the provider's settings" in html.unescape(page.content.decode())
+    assert 'value="acme.test, @acme.example"' not in page.content.decode()  # shown as typed:
+    assert 'value="Acme.test, @acme.example"' in page.content.decode()
+    assert SECRET not in page.content.decode()
+
+
+def test_a_plain_http_issuer_is_refused_in_production(client, org, org_admin, provider, settings):
+    settings.SSO_ALLOW_HTTP_ISSUER = False
+    client.force_login(org_admin)
+    page = client.post(reverse("sso_settings"), settings_form(provider))
+    assert page.status_code == 400 and not SingleSignOn.objects.exists()
+    assert "must start with https://" in page.content.decode()
+
+
+def test_passwords_cannot_be_turned_off_without_single_sign_on(client, org, org_admin, provider):
+    client.force_login(org_admin)
+    data = settings_form(provider)
+    del data["enabled"], data["password_login"]
+    page = client.post(reverse("sso_settings"), data)
+    assert (
+        page.status_code == 400 and "only be turned off while single sign-on is on" in page.content.decode()
+    )
+
+
+def test_only_the_organizations_admins_set_it_up(client, member, executive):
+    for person in (member, executive):
+        client.force_login(person)
+        assert client.get(reverse("sso_settings")).status_code == 403
+
+
+def test_operators_set_it_up_in_the_django_admin_without_seeing_the_secret(client, org, provider, password):
+    root = User.objects.create_superuser("root@example.com", password)
+    client.force_login(root)
+    data = settings_form(provider, organization=org.pk)
+    added = client.post(reverse("admin:teams_singlesignon_add"), data)
+    assert added.status_code == 302, html.unescape(added.content.decode())[:3000]
+    sso = SingleSignOn.objects.get(organization=org)
+    assert sso.client_secret == SECRET
+    page = client.get(reverse("admin:teams_singlesignon_change", args=[sso.pk]))
+    assert page.status_code == 200 and SECRET not in page.content.decode()
+    event = AuditEvent.objects.get(action="sso.add")
+    assert event.actor == root and event.organization == org and SECRET not in str(event.details)
