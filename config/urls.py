@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("", include("teams.urls")),
+    path("", include("teams.scim.urls")),
     path("", include("purpose.urls")),
     path("", include("surveys.urls")),
     path("", include("insights.urls")),

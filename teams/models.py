@@ -316,3 +316,62 @@ class SingleSignOn(models.Model):
     @property
     def domains(self) -> list[str]:
         return [d.strip().lower().lstrip("@") for d in self.email_domains.split(",") if d.strip()]
+
+
+class ScimToken(models.Model):
+    """A bearer token an identity provider uses to provision one organization (teams.scim).
+    Only its SHA-256 is kept: the secret is shown once, when made or replaced."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scim_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)  # the secret's first characters, to tell tokens apart
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"SCIM token {self.name}"
+
+
+class ScimUser(models.Model):
+    """What an identity provider said about a person that the account has no field for."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="scim")
+    external_id = models.CharField(max_length=255, blank=True, db_index=True)
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"SCIM record of {self.user}"
+
+
+class ScimGroup(models.Model):
+    """A group pushed by an identity provider. Mapped to a unit by an organization admin, its
+    people are members of that unit; unmapped, it is kept and changes nothing."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scim_groups")
+    display_name = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255, blank=True)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="scim_groups"
+    )
+    members = models.ManyToManyField(User, blank=True, related_name="scim_groups")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "display_name"], name="teams_scimgroup_unique_name_in_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

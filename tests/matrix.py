@@ -53,7 +53,7 @@ ROLES = (
     "superuser",  # Django staff and superuser, in no organization (createsuperuser)
 )
 METHODS = ("GET", "POST")
-OUTCOMES = {"ok", "login", "403", "404", "405"}
+OUTCOMES = {"ok", "login", "401", "403", "404", "405"}
 # The Django admin's own pages are Django's; its root stands for them all.
 ADMIN_ROOT = "admin:index"
 
@@ -161,6 +161,8 @@ def build_world(*, org, division, team, leader, member, executive, org_admin, ou
         "job_id": import_upload(
             organization=org, file_name="people.csv", data=IMPORT_FILE, acting_user=org_admin
         ).pk,
+        # The SCIM API (teams.scim) names users, groups, resource types and schemas by SCIM id.
+        "scim_id": str(member.pk),
     }
     # The member was invited to the closed pulse too: their results link opens.
     closed_invitation = Invitation.objects.create(round=closed.round, user=member)

@@ -91,6 +91,8 @@ FORMS_BY_VIEW = {
     "invitation_resend": [{"next": "/org/invitations/"}],
     "org_dashboard": [{"within": "UNIT", "sort": "lowest"}],
     "org_dashboard_csv": [{"within": "UNIT", "sort": "alignment"}],
+    # The SCIM page's buttons; its JSON API has its own junk test (tests/teams/test_scim_junk.py).
+    "scim_settings": [{"action": "create", "name": "Okta"}, {"action": "map", "group": "1", "unit": "UNIT"}],
 }
 FIELDS = sorted({name for forms in FORMS_BY_VIEW.values() for form in forms for name in form} | {"edit"})
 
@@ -237,6 +239,7 @@ def cast(org, division, team, member, org_admin):
         "uidb64": "MQ",
         "person_id": member.pk,
         "job_id": ImportJob.objects.create(organization=org, created_by=org_admin, file_name="people.csv").pk,
+        "scim_id": member.pk,
     }
 
 

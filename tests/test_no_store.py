@@ -46,6 +46,7 @@ def values(team, member, leader):
         "uidb64": "MQ",
         "person_id": member.pk,
         "job_id": ImportJob.objects.create(organization=team.organization, file_name="people.csv").pk,
+        "scim_id": member.pk,
     }
 
 

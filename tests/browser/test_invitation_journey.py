@@ -26,7 +26,8 @@ def test_an_invited_leader_sets_a_password_and_lands_signed_in_on_home(demo, new
 
     admin = new_page()
     log_in(admin, "admin@demo.example")
-    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Invitations").click()
+    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    admin.get_by_role("navigation", name="Settings").get_by_role("link", name="Invitations").click()
     row = admin.get_by_role("row").filter(has_text="nia.new@demo.example")
     expect(row).to_contain_text("Not sent yet")
     page_is_sound(admin, "the invitations page")

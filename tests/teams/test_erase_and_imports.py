@@ -22,12 +22,16 @@ def upload(org, admin, *lines: str) -> ImportJob:
 @pytest.fixture
 def person(org, org_admin):
     user = UserFactory(organization=org, email="zoe@acme.test", name="Zoe Quill")
-    membership_add(unit=UnitFactory(organization=org, name="Sales"), user=user, role="member", acting_user=org_admin)
+    membership_add(
+        unit=UnitFactory(organization=org, name="Sales"), user=user, role="member", acting_user=org_admin
+    )
     return user
 
 
 def test_erasing_drops_the_previews_that_name_the_person_and_keeps_the_others(org, org_admin, person):
-    naming = upload(org, org_admin, "zoe@acme.test,Zoe Quill,Sales,,member", "ann@acme.test,Ann,Sales,,leader")
+    naming = upload(
+        org, org_admin, "zoe@acme.test,Zoe Quill,Sales,,member", "ann@acme.test,Ann,Sales,,leader"
+    )
     # A file without her names her too: the preview lists her among those who would leave.
     leaving = upload(org, org_admin, "ann@acme.test,Ann,Sales,,leader")
     assert "Zoe Quill" in str(naming.rows) and "zoe@acme.test" in str(leaving.plan)
