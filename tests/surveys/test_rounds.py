@@ -2,16 +2,17 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField
 
 from insights.models import AnswerScore
 from purpose.models import PurposeStatement
 from purpose.services import purpose_update
 from surveys.answering import response_submit
-from surveys.models import Invitation, PulseRound, PulseSchedule, Response
+from surveys.models import Invitation, PulseRound, PulseSchedule, Response, link_token_hash
 from surveys.rounds import (
     RoundBlocked,
+    _invitations_bulk_create,
     round_blockers,
     round_close,
     round_send_now,
@@ -144,12 +145,54 @@ def test_a_run_killed_mid_slot_is_finished_by_the_next_beat(org, unit_schedule, 
 
 
 def test_a_crash_while_inviting_leaves_no_half_round(make_round, members):
-    with mock.patch("surveys.models.Invitation.objects.bulk_create", side_effect=RuntimeError("killed")):
+    """The invitations go in by one COPY: a failure after some rows were written undoes them all."""
+    derived = []
+
+    def dies_at_the_fourth(round_id, user_id):
+        if len(derived) == 3:
+            raise RuntimeError("killed")
+        derived.append(user_id)
+        return link_token_hash(round_id, user_id)
+
+    with mock.patch("surveys.rounds.link_token_hash", side_effect=dies_at_the_fourth):
         with pytest.raises(RuntimeError):
             make_round()
+    assert len(derived) == 3  # three rows were on their way when it died
     assert not PulseRound.objects.exists()
+    assert not Invitation.objects.exists()
     assert make_round() is not None
     assert Invitation.objects.count() == len(members)
+
+
+def test_invitations_written_by_copy_are_those_bulk_create_writes(make_round, team, members, t0):
+    """PostgreSQL takes a round's invitations by COPY, SQLite by bulk_create: the same rows.
+
+    Compared column by column, so a field added to Invitation with a default that COPY
+    does not write fails here."""
+    assert connection.vendor == "postgresql"
+    copied = make_round()
+    other = PulseRound.objects.create(
+        unit=team,
+        purpose_statement=copied.purpose_statement,
+        scheduled_for=t0 - timedelta(days=7),
+        status=PulseRound.Status.CLOSED,
+        opens_at=t0 - timedelta(days=7),
+        closes_at=t0 - timedelta(days=2),
+    )
+    created_ids = _invitations_bulk_create(round_id=other.pk, user_ids=[m.pk for m in members], queued_at=t0)
+    columns = [
+        f.attname for f in Invitation._meta.concrete_fields if f.name not in ("id", "round", "token_hash")
+    ]
+
+    def rows(pulse_round):
+        invitations = Invitation.objects.filter(round=pulse_round).order_by("user_id")
+        for invitation in invitations:
+            assert invitation.token_hash == link_token_hash(pulse_round.pk, invitation.user_id)
+        return list(invitations.values_list(*columns))
+
+    assert rows(copied) == rows(other)
+    assert rows(copied)[0][columns.index("queued_at")] == t0
+    assert sorted(created_ids) == sorted(other.invitations.values_list("pk", flat=True))
 
 
 def test_unique_constraints_back_the_rules(pulse_round, member, team, statement, t0):
