@@ -7,8 +7,9 @@ Saves N answers, queues their scoring as each answer's request does (at most one
 Celery worker (a separate process, one solo pool) until every answer is scored and
 stored. The baseline is the bare encoder run in this process on the same texts
 the task encodes (each answer's purpose and fit text), measured one response at a
-time and all in one call; the faster of the two counts. Prints the throughputs, the
-worker's peak memory, and last `ratio: X` (end to end / encoder; target at least 0.8).
+time and all in one call; the faster of the two counts. The two sides alternate, three
+times each (new answers each time), and each counts its best. Prints the throughputs, the
+worker's peak memory, and last `ratio: X` (end to end / encoder; target at least 0.9).
 
 Uses PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/pp_bench) and
 Redis (CELERY_BROKER_URL, default redis://127.0.0.1:6379/13).
@@ -24,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+RUNS = 3
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
@@ -47,7 +49,7 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=600)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
-    from org_dashboard import ensure_database
+    from common import ensure_database
 
     ensure_database(os.environ["DATABASE_URL"])
     import django
@@ -107,21 +109,21 @@ def main() -> None:
                 for p, f in pairs
             )
 
-        # Baseline: the encoder alone, on the texts each task encodes, one response at a time.
         encoder = app_encoder()
         for p, f in texts[:warm]:
             encoder.encode([p]), encoder.encode([f])
-        start = time.perf_counter()
-        for p, f in texts:
-            encoder.encode([p])
-            encoder.encode([f])
-        one_at_a_time = n / (time.perf_counter() - start)
-        start = time.perf_counter()
-        encoder.encode([p for p, _ in texts])
-        encoder.encode([f for _, f in texts])
-        all_at_once = n / (time.perf_counter() - start)
-        # The stricter of the two: the encoder at its best on exactly these texts.
-        baseline = max(one_at_a_time, all_at_once)
+
+        def encoder_alone() -> tuple[float, float]:
+            """The encoder alone on the texts each task encodes: one response at a time, all in one call."""
+            start = time.perf_counter()
+            for p, f in texts:
+                encoder.encode([p])
+                encoder.encode([f])
+            one_at_a_time = n / (time.perf_counter() - start)
+            start = time.perf_counter()
+            encoder.encode([p for p, _ in texts])
+            encoder.encode([f for _, f in texts])
+            return one_at_a_time, n / (time.perf_counter() - start)
 
         env = {**os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE": "", "PYTHONPATH": str(ROOT)}
         worker = subprocess.Popen(
@@ -142,35 +144,61 @@ def main() -> None:
             cwd=ROOT,
             env=env,
         )
-        try:
-            deadline = time.time() + 60
-            while not app.control.ping(timeout=1.0):
-                if time.time() > deadline or worker.poll() is not None:
-                    raise SystemExit("the worker did not start")
-            pending = Response.objects.filter(round=pulse_round, needs_scoring=True)
-            save_answers(texts[:warm])  # the worker loads the model on its first task
-            round_scoring_queue(round_id=pulse_round.pk)
-            while pending.exists():
-                time.sleep(0.05)
+        pending = Response.objects.filter(round=pulse_round, needs_scoring=True)
+
+        def through_the_worker() -> float:
             responses = save_answers(texts)
             start = time.perf_counter()
             # As each answer's request does after commit: at most one task per round is queued.
             for _ in responses:
                 round_scoring_queue(round_id=pulse_round.pk)
             while pending.exists():
-                time.sleep(0.02)
-            end_to_end = n / (time.perf_counter() - start)
+                time.sleep(0.1)  # seldom, so polling takes little of the two cores the worker uses
+            return n / (time.perf_counter() - start)
+
+        try:
+            deadline = time.time() + 60
+            while not app.control.ping(timeout=1.0):
+                if time.time() > deadline or worker.poll() is not None:
+                    raise SystemExit("the worker did not start")
+            save_answers(texts[:warm])  # the worker loads the model on its first task
+            round_scoring_queue(round_id=pulse_round.pk)
+            while pending.exists():
+                time.sleep(0.05)
+            # Alternate, best of RUNS each, so a moment of load elsewhere on the machine
+            # counts against neither side alone.
+            alone, end_to_end = [], []
+            for _ in range(RUNS):
+                alone.append(encoder_alone())
+                end_to_end.append(through_the_worker())
             memory = peak_rss_mb(worker.pid)
         finally:
             worker.terminate()
             worker.wait(timeout=30)
         scored = Response.objects.filter(round=pulse_round, score__alignment__isnull=False).count()
-        print(f"responses scored: {scored - warm} (+{warm} warm-up), encoder {encoder.name}")
-        print(f"encoder alone, same texts, one response at a time: {one_at_a_time:.1f} responses/s")
-        print(f"encoder alone, same texts, all in one call:        {all_at_once:.1f} responses/s")
-        print(f"end to end through Redis and a Celery worker:       {end_to_end:.1f} responses/s")
+        one_at_a_time = max(one for one, _ in alone)
+        all_at_once = max(every for _, every in alone)
+        # The stricter of the two: the encoder at its best on exactly these texts.
+        baseline = max(one_at_a_time, all_at_once)
+
+        def listed(figures) -> str:
+            return ", ".join(f"{f:.1f}" for f in figures)
+
+        print(f"responses scored: {scored - warm} ({RUNS} x {n}, +{warm} warm-up), encoder {encoder.name}")
+        print(
+            f"encoder alone, same texts, one response at a time: {one_at_a_time:.1f} responses/s "
+            f"(best of {RUNS}: {listed(one for one, _ in alone)})"
+        )
+        print(
+            f"encoder alone, same texts, all in one call:        {all_at_once:.1f} responses/s "
+            f"(best of {RUNS}: {listed(every for _, every in alone)})"
+        )
+        print(
+            f"end to end through Redis and a Celery worker:       {max(end_to_end):.1f} responses/s "
+            f"(best of {RUNS}: {listed(end_to_end)})"
+        )
         print(f"worker peak memory (RSS): {memory:.0f} MB")
-        print(f"ratio: {end_to_end / baseline:.2f}  (end to end / the faster encoder figure)")
+        print(f"ratio: {max(end_to_end) / baseline:.2f}  (end to end / the faster encoder figure)")
     finally:
         PulseRound.objects.filter(unit__organization=organization).delete()
         organization.users.all().delete()
