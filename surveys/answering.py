@@ -216,4 +216,8 @@ def _announce(round_id: int) -> None:
     """Tell the layers above once the answer is committed (at once outside a transaction).
     Scored within seconds when the broker is up; robust: a broker that is down only delays
     scoring until the sweep, never fails the answer."""
-    transaction.on_commit(lambda: answer_saved.send(sender=Response, round_id=round_id), robust=True)
+
+    def announce() -> None:  # named, so a failure is logged by its name
+        answer_saved.send(sender=Response, round_id=round_id)
+
+    transaction.on_commit(announce, robust=True)

@@ -190,7 +190,7 @@ def test_a_failing_hook_is_logged_by_its_name_and_the_answer_stands(
     with mock.patch("insights.receivers.round_scoring_queue", side_effect=RuntimeError("unexpected")):
         page = _post_answer(client, invitation, django_capture_on_commit_callbacks)
     assert page.status_code == 302
-    assert "Error calling response_submit.<locals>.announce in on_commit()" in caplog.text
+    assert "Error calling _announce.<locals>.announce in on_commit()" in caplog.text
     assert Response.objects.filter(invitation=invitation).exists()
 
 

@@ -95,12 +95,14 @@ BEFORE_HASHING = [("surveys", "0008_invitation_withdrawn")]
 
 @pytest.mark.django_db(transaction=True)
 def test_links_emailed_before_the_migration_still_open_and_the_plain_token_is_gone(client, t0):
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE_HASHING)
-    # Only surveys goes back; the apps below it keep their current tables and models.
-    apps = executor.loader.project_state(BEFORE_HASHING).apps
+    # Made first: saving people and units tells insights (its figures version), whose tables
+    # the migration below takes back to before they existed.
     membership = MembershipFactory(role=Membership.Role.MEMBER)
     unit, user = membership.unit, membership.user
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_HASHING)
+    # Surveys and the apps above it go back; those below keep their current tables and models.
+    apps = executor.loader.project_state(BEFORE_HASHING).apps
     statement = PurposeStatementFactory(unit=unit, version=1, purpose="We make card payments effortless.")
     pulse_round = apps.get_model("surveys", "PulseRound").objects.create(
         unit_id=unit.pk,
