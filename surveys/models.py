@@ -235,15 +235,19 @@ class Invitation(models.Model):
     """One member invited to one round. The link's token (`token`) is the member's credential;
     only its hash is stored."""
 
-    round = models.ForeignKey(PulseRound, on_delete=models.CASCADE, related_name="invitations")
+    # No index of its own: the (round, user) unique index below starts with it. Opening a round
+    # for 100,000 people is mostly writing these rows, and every index slows that.
+    round = models.ForeignKey(
+        PulseRound, on_delete=models.CASCADE, related_name="invitations", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pulse_invitations"
     )
     # SHA-256 of the link's token (link_token); set from the round and the person on save.
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)  # unique: see Meta
     # SHA-256 of the random token of a link emailed before tokens were derived
     # (migration 0009), so those links still open; None for every later invitation.
-    legacy_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    legacy_token_hash = models.CharField(max_length=64, null=True, editable=False)  # unique: see Meta
     # When an email for it was last put on the queue; the sweep re-queues only stale ones.
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -258,7 +262,13 @@ class Invitation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["round", "user"], name="surveys_invitation_unique_round_user")
+            models.UniqueConstraint(fields=["round", "user"], name="surveys_invitation_unique_round_user"),
+            # As constraints, not `unique=True`: on PostgreSQL that adds a second, LIKE-pattern index
+            # to each, which no lookup here uses (hashes are found whole).
+            models.UniqueConstraint(fields=["token_hash"], name="surveys_invitation_token_hash_unique"),
+            models.UniqueConstraint(
+                fields=["legacy_token_hash"], name="surveys_invitation_legacy_token_hash_unique"
+            ),
         ]
 
     def __str__(self) -> str:
