@@ -293,6 +293,12 @@ class SingleSignOn(models.Model):
         help_text="Optional, separated by commas: only addresses at these domains may sign in through "
         "the provider, and an address here whose person has no account yet is sent to it.",
     )
+    emails_vouched = models.BooleanField(
+        default=False,
+        help_text="On for a provider that only sends addresses it manages and says nothing of "
+        "verification (Microsoft Entra ID sends no email_verified): an address without that claim is "
+        "taken as verified. One the provider marks unverified is still refused.",
+    )
     password_login = models.BooleanField(
         default=True,
         help_text="Off: the organization's people sign in only through the provider; its admins "

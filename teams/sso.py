@@ -129,8 +129,12 @@ def passwords_off(organization_id: int) -> bool:
     ).exists()
 
 
-def _verified(claims: dict) -> bool:
+def _verified(claims: dict, *, vouched: bool = False) -> bool:
+    """The provider says the address is verified; or, for one that vouches for every address it
+    sends (Entra ID), says nothing otherwise. An explicit "not verified" is always refused."""
     value = claims.get("email_verified")
+    if value is None:
+        return vouched
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
@@ -148,7 +152,7 @@ def sso_user(sso: SingleSignOn, claims: dict) -> User:
             reason="no email",
         )
     address = normalize_email_address(email)
-    if not _verified(claims):
+    if not _verified(claims, vouched=sso.emails_vouched):
         raise SignInRefused(
             f"{organization}'s sign-in service hasn't verified the address {address}, so it can't "
             "sign you in here. Verify it with your company's IT, or sign in another way.",

@@ -59,11 +59,20 @@ class SingleSignOnForm(forms.ModelForm):
 
     class Meta:
         model = SingleSignOn
-        fields = ["enabled", "issuer", "client_id", "client_secret", "email_domains", "password_login"]
+        fields = [
+            "enabled",
+            "issuer",
+            "client_id",
+            "client_secret",
+            "email_domains",
+            "emails_vouched",
+            "password_login",
+        ]
         labels = {
             "enabled": "Use single sign-on",
             "client_id": "Client ID",
             "email_domains": "Email domains",
+            "emails_vouched": "The provider vouches for every address it sends (Entra ID)",
             "password_login": "Password sign-in allowed",
         }
 

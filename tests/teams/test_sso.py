@@ -26,6 +26,7 @@ PEOPLE = {
     "ian": {"email": "ian@acme.test", "email_verified": True},
     "ada": {"email": "ada@acme.test", "email_verified": True},
     "stranger": {"email": "stranger@acme.test", "email_verified": True},
+    "eve": {"email": "eve@acme.test"},  # as Entra ID sends it: no email_verified at all
     # Mia's claims in ID tokens a misconfigured or hostile provider would sign:
     "mia-other-issuer": {
         "email": "mia@acme.test",
@@ -63,6 +64,7 @@ def people(org):
         "olga": UserFactory(organization=other, email="olga@other.test"),
         "ian": UserFactory(organization=org, email="ian@acme.test", is_active=False),
         "ada": UserFactory(organization=org, email="ada@acme.test", org_role=User.OrgRole.ADMIN),
+        "eve": UserFactory(organization=org, email="eve@acme.test"),
     }
 
 
@@ -152,6 +154,23 @@ def test_an_unverified_email_is_refused(client, sso, people):
         "reason": "email not verified",
         "account": "una@acme.test",
     }
+
+
+def test_an_address_without_a_verification_claim_needs_the_organization_to_trust_its_provider(
+    client, sso, people
+):
+    page = sign_in(client, "eve@acme.test", "eve")
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "hasn't verified the address eve@acme.test" in refusal(page)
+
+    sso.emails_vouched = True  # Entra ID: it sends only addresses it manages, and no such claim
+    sso.save()
+    page = sign_in(client, "eve@acme.test", "eve")
+    assert page.status_code == 302 and signed_in_as(client) == people["eve"].pk
+    client.logout()
+    # An address the provider marks unverified is refused all the same.
+    page = sign_in(client, "una@acme.test", "una")
+    assert page.status_code == 403 and signed_in_as(client) is None
 
 
 def test_the_same_email_in_another_organization_is_refused(client, sso, people):
