@@ -238,6 +238,8 @@ class ImportJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     claim = models.CharField(max_length=32, blank=True)
+    # How many times a runner took the job; the sweep stops it after teams.importing.MAX_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True)

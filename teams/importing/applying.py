@@ -28,6 +28,9 @@ from teams.signals import units_changed
 BATCH = 5000  # people or units written per transaction
 SLOW_BATCH = 100  # changes that go one by one through the services (moves, removals, leavers)
 STALE_AFTER = timedelta(minutes=2)  # a running job without a heartbeat this long is resumed by the sweep
+# Runs of one job before the sweep gives up on it: a worker that dies on it every time (out of
+# memory, a bug) would otherwise take it up again every two minutes, for ever.
+MAX_ATTEMPTS = 5
 
 
 class Superseded(Exception):
@@ -43,10 +46,13 @@ def job_claim(job_id: int, *, now=None) -> str | None:
     now = now or timezone.now()
     token = secrets.token_hex(8)
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, claim=token, heartbeat_at=now
+        status=ImportJob.Status.RUNNING, claim=token, heartbeat_at=now, attempts=F("attempts") + 1
     ) or ImportJob.objects.filter(
-        pk=job_id, status=ImportJob.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
-    ).update(claim=token, heartbeat_at=now)
+        pk=job_id,
+        status=ImportJob.Status.RUNNING,
+        heartbeat_at__lt=now - STALE_AFTER,
+        attempts__lt=MAX_ATTEMPTS,
+    ).update(claim=token, heartbeat_at=now, attempts=F("attempts") + 1)
     return token if claimed else None
 
 
@@ -368,5 +374,32 @@ def jobs_stale(*, now=None):
     queued = ImportJob.objects.filter(
         status=ImportJob.Status.QUEUED, heartbeat_at__lt=now - timedelta(minutes=1)
     )
-    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    running = ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER, attempts__lt=MAX_ATTEMPTS
+    )
     return list(queued.values_list("pk", flat=True)) + list(running.values_list("pk", flat=True))
+
+
+def jobs_give_up(*, now=None) -> int:
+    """Stop the jobs whose runner went quiet MAX_ATTEMPTS times: what was written stays, the
+    admin reads why on the job's page, and the file's rows are dropped like any finished job's."""
+    now = now or timezone.now()
+    stopped = 0
+    for job_id in ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER, attempts__gte=MAX_ATTEMPTS
+    ).values_list("pk", flat=True):
+        token = secrets.token_hex(8)
+        if not ImportJob.objects.filter(pk=job_id, heartbeat_at__lt=now - STALE_AFTER).update(
+            claim=token, heartbeat_at=now
+        ):
+            continue  # a runner came back meanwhile
+        job = ImportJob.objects.select_related("organization", "created_by").get(pk=job_id)
+        message = (
+            f"Stopped after {job.attempts} tries: the import stopped before finishing each time "
+            f"(last while writing {job.phase or 'the first batch'}, {job.done} of {job.total} changes made). "
+            "What was written stays. Upload the file again to see what is left to do; if it stops "
+            "again, ask your operator to look at the worker's log."
+        )
+        _finish(job, token, status=ImportJob.Status.FAILED, message=message, rows=len(job.rows))
+        stopped += 1
+    return stopped

@@ -13,7 +13,7 @@ from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from teams.importing.applying import jobs_stale, plan_counts
+from teams.importing.applying import jobs_give_up, jobs_stale, plan_counts
 from teams.importing.checking import Analysis, import_analyse
 from teams.importing.planning import EXAMPLES, Plan
 from teams.importing.reading import FileRefused, read_table
@@ -158,6 +158,7 @@ def imports_sweep(*, now=None) -> int:
     """Queue again every confirmed job nobody is running; drop previews nobody applied."""
     now = now or timezone.now()
     ImportJob.objects.filter(status=ImportJob.Status.PREVIEW, created_at__lt=now - PREVIEW_KEPT).delete()
+    jobs_give_up(now=now)
     stale = jobs_stale(now=now)
     for job_id in stale:
         queue_apply(job_id)

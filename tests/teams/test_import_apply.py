@@ -11,7 +11,7 @@ from surveys.models import Invitation, Response
 from surveys.rounds import round_open
 from teams.importing import applying
 from teams.importing.applying import job_run
-from teams.importing.jobs import CannotApply, import_confirm, import_upload
+from teams.importing.jobs import CannotApply, import_confirm, import_upload, imports_sweep
 from teams.models import AuditEvent, ImportJob, Membership, Unit, User
 from tests.factories import PurposeStatementFactory
 
@@ -193,3 +193,33 @@ def test_the_command_refuses_problems_without_skip_errors(org, tmp_path):
     assert not Unit.objects.filter(organization=org).exists()
     with pytest.raises(CommandError, match="No organization"):
         call_command("import_people", "nope", str(path))
+
+
+def test_a_job_whose_runner_dies_every_time_is_stopped_after_five_tries(org, monkeypatch):
+    monkeypatch.setattr(applying, "BATCH", 2)
+    job = import_upload(organization=org, file_name="people.csv", data=csv_file(*ACME), acting_user=None)
+    import_confirm(job=job, skip_errors=False, acting_user=None, queue=False)
+    real_step = applying._Run.step
+
+    def dying_step(self, phase, count):
+        if phase == "people":
+            raise SystemExit("worker killed")  # the same batch kills it every time
+        real_step(self, phase, count)
+
+    monkeypatch.setattr(applying._Run, "step", dying_step)
+    queued = []
+    monkeypatch.setattr("teams.importing.jobs.queue_apply", lambda job_id: queued.append(job_id) or True)
+    for attempt in range(1, applying.MAX_ATTEMPTS + 1):
+        with pytest.raises(SystemExit):
+            job_run(job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
+        assert ImportJob.objects.get(pk=job.pk).attempts == attempt
+
+    # After the fifth death the sweep queues it no more: it stops it, and says why.
+    assert imports_sweep() == 0 and queued == []
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.rows == []
+    assert "Stopped after 5 tries" in job.message and "3 of 9 changes made" in job.message
+    assert Unit.objects.filter(organization=org).count() == 3  # what was written stays
+    assert AuditEvent.objects.filter(details__import=job.pk, action="import.stopped").count() == 1
+    assert job_run(job.pk) is None  # nobody takes it up again
