@@ -58,7 +58,9 @@ def _column(columns: dict, name: str) -> str:
     return columns.get(name) or name
 
 
-def _text_problem(text: str, what: str, limit: int) -> str | None:
+def text_problem(text: str, what: str, limit: int) -> str | None:
+    """Why a name people will read (a person's, a unit's) can't be taken, or None. The one rule
+    for names from a file, the settings pages and an identity provider (SCIM)."""
     if len(text) > limit:
         return f"The {what} is {len(text)} characters long; at most {limit} are allowed."
     if _BIDI.search(text):
@@ -139,7 +141,7 @@ class _Checker:
         elif not self._valid_email(email):
             self.problem(number, "email", f"“{email[:80]}” isn't an email address.")
             ok = False
-        if name and (message := _text_problem(name, "name", NAME_MAX)):
+        if name and (message := text_problem(name, "name", NAME_MAX)):
             self.problem(number, "name", message)
             ok = False
         if role.strip().lower() not in ROLE_WORDS:
@@ -173,7 +175,7 @@ class _Checker:
             self.problem(number, column, f"The unit path “{unit[:80]}” has an empty step between “/”.")
             return None
         for part in names:
-            if part and (message := _text_problem(part, "unit name", UNIT_NAME_MAX)):
+            if part and (message := text_problem(part, "unit name", UNIT_NAME_MAX)):
                 self.problem(number, column if part == names[-1] else "parent", message)
                 return None
         return names

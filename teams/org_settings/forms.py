@@ -8,8 +8,7 @@ from functools import cache
 from django import forms
 from django.urls import reverse
 
-from teams.importing.checking import NAME_MAX, UNIT_NAME_MAX
-from teams.importing.checking import _text_problem as text_problem
+from teams.importing.checking import NAME_MAX, UNIT_NAME_MAX, text_problem
 from teams.models import Membership, Organization, Unit, User
 from teams.org_settings.selectors import UnitPaths
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.urls import reverse
 
-from teams.importing.checking import _text_problem
+from teams.importing.checking import text_problem
 from teams.models import ScimGroup, ScimUser, User, normalize_email_address
 from teams.scim.errors import ScimError, invalid_value
 
@@ -125,7 +125,7 @@ def _text(value, what: str, limit: int) -> str:
     if not isinstance(value, str):
         raise invalid_value(f"{what} must be a string.")
     text = value.strip()
-    problem = _text_problem(text, what, limit)
+    problem = text_problem(text, what, limit)
     if problem:
         raise invalid_value(problem)
     return text
