@@ -44,6 +44,20 @@ def _admin(request) -> None:
     require_org_admin(request.user)
 
 
+def _submit(request, form, change):
+    """Run `change(**cleaned_data)` for a posted, valid form: (its result, problem, status).
+    The result is None unless the change was made; status 422 for a form with errors, 409 (and
+    the reason as the problem) for a change the services refused, 200 otherwise."""
+    if request.method != "POST":
+        return None, None, 200
+    if not form.is_valid():
+        return None, None, 422
+    try:
+        return change(**form.cleaned_data), None, 200
+    except Refused as refusal:
+        return None, str(refusal), 409
+
+
 # --- the organization -----------------------------------------------------------------------
 
 
@@ -76,19 +90,18 @@ def settings_units(request):
     """The unit tree with its counts (a page at a time, in tree order), and adding a unit."""
     _admin(request)
     organization = request.user.organization
-    form = UnitForm(organization=organization, initial={"parent": request.GET.get("parent")})
-    problem, status = None, 200
     if request.method == "POST":
         form = UnitForm(request.POST, organization=organization)
-        status = 422
-        if form.is_valid():
-            try:
-                unit = unit_add(organization=organization, acting_user=request.user, **form.cleaned_data)
-            except Refused as refusal:
-                problem, status = str(refusal), 409
-            else:
-                messages.success(request, f"“{unit.name}” added.")
-                return redirect("settings_units")
+    else:
+        form = UnitForm(organization=organization, initial={"parent": request.GET.get("parent")})
+    unit, problem, status = _submit(
+        request,
+        form,
+        lambda **values: unit_add(organization=organization, acting_user=request.user, **values),
+    )
+    if unit is not None:
+        messages.success(request, f"“{unit.name}” added.")
+        return redirect("settings_units")
     page = Paginator(unit_tree(organization), UNITS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "problem": problem, "page": page, "tab": "units"}
     return render(request, "teams/settings/units.html", context, status=status)
@@ -126,20 +139,17 @@ def settings_unit(request, unit_id: int):
     """Rename a unit, change its kind, or move it under another unit."""
     _admin(request)
     unit = get_unit_or_404(request.user, unit_id)
-    initial = {"name": unit.name, "kind": unit.kind, "parent": unit.parent_id}
-    form = UnitForm(organization=unit.organization, initial=initial)
-    problem, status = None, 200
     if request.method == "POST":
         form = UnitForm(request.POST, organization=unit.organization)
-        status = 422
-        if form.is_valid():
-            try:
-                changed = unit_change(unit=unit, acting_user=request.user, **form.cleaned_data)
-            except Refused as refusal:
-                problem, status = str(refusal), 409
-            else:
-                messages.success(request, f"“{unit.name}” saved." if changed else "Nothing changed.")
-                return redirect("settings_unit", unit_id=unit.pk)
+    else:
+        initial = {"name": unit.name, "kind": unit.kind, "parent": unit.parent_id}
+        form = UnitForm(organization=unit.organization, initial=initial)
+    changed, problem, status = _submit(
+        request, form, lambda **values: unit_change(unit=unit, acting_user=request.user, **values)
+    )
+    if changed is not None:
+        messages.success(request, f"“{unit.name}” saved." if changed else "Nothing changed.")
+        return redirect("settings_unit", unit_id=unit.pk)
     return render(
         request, "teams/settings/unit.html", _unit_context(unit, form, problem=problem), status=status
     )
@@ -187,19 +197,18 @@ def settings_people(request):
 def settings_person_add(request):
     _admin(request)
     organization = request.user.organization
-    form = PersonAddForm(organization=organization, initial={"unit": request.GET.get("unit")})
-    problem, status = None, 200
     if request.method == "POST":
         form = PersonAddForm(request.POST, organization=organization)
-        status = 422
-        if form.is_valid():
-            try:
-                person = person_add(organization=organization, acting_user=request.user, **form.cleaned_data)
-            except Refused as refusal:
-                problem, status = str(refusal), 409
-            else:
-                messages.success(request, f"{person} added.")
-                return redirect("settings_person", person_id=person.pk)
+    else:
+        form = PersonAddForm(organization=organization, initial={"unit": request.GET.get("unit")})
+    person, problem, status = _submit(
+        request,
+        form,
+        lambda **values: person_add(organization=organization, acting_user=request.user, **values),
+    )
+    if person is not None:
+        messages.success(request, f"{person} added.")
+        return redirect("settings_person", person_id=person.pk)
     context = {"form": form, "problem": problem, "tab": "people"}
     return render(request, "teams/settings/person_add.html", context, status=status)
 
