@@ -53,6 +53,13 @@ def test_the_navigation_offers_settings_to_admins_only(login, org_admin, executi
         assert 'href="/org/settings/"' not in text(login(someone).get(reverse("home")))
 
 
+def test_the_settings_link_is_marked_current_on_every_page_of_the_settings_area(admin_client):
+    current = 'href="/org/settings/" aria-current="page"'
+    for name in ("settings_organization", "settings_people", "invitations", "sso_settings", "scim_settings"):
+        assert current in text(admin_client.get(reverse(name))), name
+    assert current not in text(admin_client.get(reverse("home")))
+
+
 def test_an_executive_is_refused_every_settings_page(login, executive, team):
     client = login(executive)
     for url in (
