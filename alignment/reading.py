@@ -101,19 +101,34 @@ IDEA_FEATURE_NAMES = (
 
 
 def twist_cues(answer: str, statement: str) -> list[float]:
+    return _cues(answer, _statement_cues(statement))
+
+
+def _statement_cues(statement: str) -> tuple[int, int]:
+    """The statement's own negations and time words, which an answer's are counted against."""
+    return len(_NEGATION.findall(statement)), len(_TIME.findall(statement))
+
+
+def _cues(answer: str, statement_cues: tuple[int, int]) -> list[float]:
     return [
-        len(_NEGATION.findall(answer)) - len(_NEGATION.findall(statement)),
+        len(_NEGATION.findall(answer)) - statement_cues[0],
         len(_CONTRAST.findall(answer)),
         len(_SHIFT.findall(answer)),
-        len(_TIME.findall(answer)) - len(_TIME.findall(statement)),
+        len(_TIME.findall(answer)) - statement_cues[1],
     ]
 
 
-def _recall(a: np.ndarray, b: np.ndarray) -> float:
-    """Share of a's word pieces found in b: mean over a's of the best cosine to any of b's."""
-    if len(a) == 0 or len(b) == 0:
-        return 0.0
-    return float((a @ b.T).max(axis=1).mean())
+def _block_means(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Means of consecutive blocks of ``values`` along axis 0 (a block of length 0 gives 0)."""
+    totals = np.concatenate([np.zeros((1, *values.shape[1:])), np.cumsum(values, axis=0, dtype=np.float64)])
+    ends = np.cumsum(lengths)
+    sums = totals[ends] - totals[ends - lengths]
+    return sums / np.maximum(lengths, 1).reshape(-1, *([1] * (values.ndim - 1)))
+
+
+def _block_max(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Maxima of consecutive column blocks of ``values`` (every block non-empty)."""
+    return np.maximum.reduceat(values, np.cumsum(lengths) - lengths, axis=1)
 
 
 def too_short(text: str) -> bool:
@@ -168,38 +183,59 @@ def answer_features(
     embedding = np.zeros((n, 2 * d), dtype=np.float32)
     scalars = np.zeros((n, len(SCALAR_NAMES)), dtype=np.float64)
     idea_rows = np.zeros((n, k, len(IDEA_FEATURE_NAMES)), dtype=np.float64)
-    for i in range(n):
-        if not usable[i]:
-            continue
-        v = vectors[i]
-        parts = np.vstack([v[None, :], segments[i]]) if len(segments[i]) else v[None, :]
-        sims = (idea_vecs @ parts.T).max(axis=1).astype(np.float64)
-        recalls = np.array([_recall(t, tokens[i]) for _, t in idea_parts])
-        cosine = float(v @ statement_vec)
-        statement_recall = _recall(statement_tokens, tokens[i])
-        embedding[i] = np.concatenate([v, v - statement_vec])
-        scalars[i] = [
-            cosine,
-            sims.mean(),
-            sims.max(),
-            recalls.mean(),
-            recalls.max(),
-            recalls.min(),
-            np.sort(recalls)[-2:].mean(),
-            statement_recall,
-            _recall(tokens[i], statement_tokens),
-            *twist_cues(texts[i], statement_text),
-        ]
-        idea_rows[i] = np.column_stack(
+    rows = [i for i in range(n) if usable[i] and len(tokens[i])]
+    if rows:
+        # All answers of the call at once: each idea against every part of every answer (the
+        # whole answer, its sentences and clauses), and every word piece of the ideas and the
+        # statement against every word piece of the answers, in two products.
+        parts = [np.vstack([vectors[i][None, :], segments[i]]) for i in rows]
+        part_counts = np.array([len(p) for p in parts])
+        sims = _block_max(idea_vecs @ np.vstack(parts).T, part_counts).T.astype(np.float64)  # (m, k)
+        reference_tokens = [t for _, t in idea_parts] + [statement_tokens]
+        reference_counts = np.array([len(t) for t in reference_tokens])
+        answer_counts = np.array([len(tokens[i]) for i in rows])
+        pairs = (
+            np.vstack(reference_tokens) @ np.vstack([tokens[i] for i in rows]).T
+        )  # (reference, answer pieces)
+        # Recall: each reference piece's best match within one answer, averaged per idea/statement.
+        recall = _block_means(_block_max(pairs, answer_counts), reference_counts).T  # (m, k + 1)
+        recalls, statement_recall = recall[:, :k], recall[:, k]
+        # Precision: each answer piece's best match in the statement, averaged per answer.
+        statement_rows = pairs[len(pairs) - reference_counts[-1] :]
+        if len(statement_rows):
+            precision = _block_means(statement_rows.max(axis=0), answer_counts)
+        else:
+            precision = np.zeros(len(rows))
+        answer_vecs = vectors[rows]
+        cosine = (answer_vecs @ statement_vec).astype(np.float64)
+        statement_cues = _statement_cues(statement_text)
+        embedding[rows] = np.hstack([answer_vecs, answer_vecs - statement_vec])
+        recalls_max = recalls.max(axis=1)
+        scalars[rows] = np.column_stack(
+            [
+                cosine,
+                sims.mean(axis=1),
+                sims.max(axis=1),
+                recalls.mean(axis=1),
+                recalls_max,
+                recalls.min(axis=1),
+                np.sort(recalls, axis=1)[:, -2:].mean(axis=1),
+                statement_recall,
+                precision,
+                np.array([_cues(texts[i], statement_cues) for i in rows], dtype=np.float64),
+            ]
+        )
+        idea_rows[rows] = np.stack(
             [
                 sims,
                 recalls,
-                sims - sims.mean(),
-                recalls - recalls.mean(),
-                np.full(k, cosine),
-                np.full(k, statement_recall),
-                np.full(k, recalls.max()),
-            ]
+                sims - sims.mean(axis=1, keepdims=True),
+                recalls - recalls.mean(axis=1, keepdims=True),
+                np.repeat(cosine[:, None], k, axis=1),
+                np.repeat(statement_recall[:, None], k, axis=1),
+                np.repeat(recalls_max[:, None], k, axis=1),
+            ],
+            axis=2,
         )
     return Features(usable, flags, vectors, statement_vec, embedding, scalars, idea_rows)
 
@@ -290,34 +326,34 @@ class ReadingModel:
 
     def read(self, features: Features) -> list[Reading | None]:
         """One reading per answer; None for an answer that can't be judged."""
-        readings: list[Reading | None] = []
-        for i, ok in enumerate(features.usable):
-            if not ok:
-                readings.append(None)
-                continue
-            idea_p = self.idea.probability(features.idea_rows[i])
-            twist_p = float(
-                self.twist.probability(np.concatenate([features.embedding[i], features.scalars[i]]))
-            )
-            named = idea_p >= self.idea_threshold
-            twisted = twist_p >= self.twist_threshold
-            row = np.concatenate(
-                [
-                    features.embedding[i],
-                    features.scalars[i],
-                    [twist_p, idea_p.mean(), idea_p.max(), float((idea_p >= 0.4).mean())],
-                ]
-            )
-            probs = self.grade.probabilities(row[None, :])[0]
-            readings.append(
-                Reading(
-                    alignment=self.alignment(float(probs @ GRADES)),
-                    grade_probs=[round(float(p), 4) for p in probs],
-                    ideas_named=[bool(n and not twisted) for n in named],
-                    ideas_twisted=[bool(n and twisted) for n in named],
-                    idea_scores=[round(float(p) * 100, 1) for p in idea_p],
-                    twist=bool(twisted),
-                )
+        readings: list[Reading | None] = [None] * len(features.usable)
+        rows = [i for i, ok in enumerate(features.usable) if ok]
+        if not rows:
+            return readings
+        # Every answer of the call through each model at once.
+        idea_p = self.idea.probability(features.idea_rows[rows])  # (m, k)
+        first = np.hstack([features.embedding[rows], features.scalars[rows]])
+        twist_p = self.twist.probability(first)
+        named = idea_p >= self.idea_threshold
+        twisted = twist_p >= self.twist_threshold
+        grade_input = np.hstack(
+            [
+                first,
+                np.column_stack(
+                    [twist_p, idea_p.mean(axis=1), idea_p.max(axis=1), (idea_p >= 0.4).mean(axis=1)]
+                ),
+            ]
+        )
+        probs = self.grade.probabilities(grade_input)
+        expected = probs @ GRADES
+        for m, i in enumerate(rows):
+            readings[i] = Reading(
+                alignment=self.alignment(float(expected[m])),
+                grade_probs=[round(float(p), 4) for p in probs[m]],
+                ideas_named=(named[m] & ~twisted[m]).tolist(),
+                ideas_twisted=(named[m] & twisted[m]).tolist(),
+                idea_scores=[round(float(p) * 100, 1) for p in idea_p[m]],
+                twist=bool(twisted[m]),
             )
         return readings
 
