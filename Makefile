@@ -8,6 +8,9 @@ PORT ?= 8000
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/purpose_pulse
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# The suite runs in this many processes (pytest-xdist), a file at a time each; each process has its
+# own test database and Redis database (15, 14, ...: config/test_settings.py).
+TEST_PROCESSES ?= 2
 
 .PHONY: run test install lint lock screenshots clean
 
@@ -37,7 +40,7 @@ test: $(STAMP)
 	  $(PY) -m config.check_services
 	$(VENV)/bin/lint-imports --no-cache
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	  $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # Style, and the layers (pyproject.toml's import contracts; docs/architecture.md).
 lint: $(STAMP)

@@ -8,6 +8,7 @@ SQLite (the embedded mode) and on PostgreSQL (production).
 """
 
 import copy
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -39,7 +40,9 @@ def legacy_db(request, tmp_path, django_db_blocker):
         config["CONN_MAX_AGE"] = 0
     else:
         assert default["ENGINE"] == "django.db.backends.postgresql"
-        config["NAME"] = "test_purpose_pulse_before"
+        config["NAME"] = "_".join(
+            filter(None, ("test_purpose_pulse_before", os.environ.get("PYTEST_XDIST_WORKER")))
+        )
         _postgres(default, f"DROP DATABASE IF EXISTS {config['NAME']}", f"CREATE DATABASE {config['NAME']}")
     connections.settings[ALIAS] = config
     with django_db_blocker.unblock():
@@ -177,7 +180,11 @@ def test_an_existing_database_migrates_with_nothing_lost(legacy_db):
     assert set(stored) == set(before["scores"])  # the waiting answer has no score, and still waits
     for response_id, (alignment, fit, fit_parent, hits, revision, vector) in before["scores"].items():
         score = stored[response_id]
-        assert (score.alignment, score.fit_alignment, score.fit_parent_alignment) == (alignment, fit, fit_parent)
+        assert (score.alignment, score.fit_alignment, score.fit_parent_alignment) == (
+            alignment,
+            fit,
+            fit_parent,
+        )
         assert score.idea_hits == hits and score.revision == revision
         assert score.encoder == "minilm-l6-v2-int8" and score.engine_version == "1.1"
         assert np.array_equal(np.frombuffer(bytes(score.vector), dtype=np.float32), vector)
@@ -199,7 +206,9 @@ def test_an_existing_database_migrates_with_nothing_lost(legacy_db):
     response.pk = uuid.uuid4()
     response.save(using=db)
     with connections[db].cursor() as cursor:
-        columns = {c.name for c in connections[db].introspection.get_table_description(cursor, "surveys_response")}
+        columns = {
+            c.name for c in connections[db].introspection.get_table_description(cursor, "surveys_response")
+        }
         tables = connections[db].introspection.table_names(cursor)
     assert "alignment" not in columns and "scored_at" not in columns
     assert "purpose_roundsummary" not in tables and "insights_roundsummary" in tables
