@@ -4,13 +4,21 @@ from django.contrib.auth.forms import PasswordResetForm
 
 from teams.auth import password_reset_allowed
 from teams.invitations import Reason, account_link_request
+from teams.sso import password_login_allowed
 
 
 class ThrottledPasswordResetForm(PasswordResetForm):
     """Sends nothing past the address's hourly allowance; the page says the same either way.
 
     Django's reset skips accounts without a password; someone of an organization who never set
-    one (an invitation lost or expired) is sent a set-password link instead (teams.invitations)."""
+    one (an invitation lost or expired) is sent a set-password link instead, and someone whose
+    organization turned passwords off is told to sign in with the company account
+    (teams.invitations.account_link_send)."""
+
+    def get_users(self, email):
+        # Someone whose organization turned passwords off gets no reset link (a password would
+        # not let them in); account_link_request tells them to use the company account instead.
+        return (user for user in super().get_users(email) if password_login_allowed(user))
 
     def save(self, *args, **kwargs) -> None:
         if password_reset_allowed(self.cleaned_data["email"]):

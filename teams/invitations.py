@@ -434,12 +434,25 @@ def account_link_request(email: str, *, reason: Reason) -> None:
 
 def account_link_send(email: str, *, reason: Reason) -> str:
     """For an active person of an organization: a set-password link if they have no password;
-    for a claim by someone who has one, a reminder of how to sign in. Nothing otherwise."""
+    for a claim by someone who has one, a reminder of how to sign in; for someone whose
+    organization turned passwords off, how to sign in with the company account. Nothing
+    otherwise."""
     user = User.objects.filter(
         email=normalize_email_address(email), is_active=True, organization__isnull=False
     ).first()
     if user is None:
         return "unknown"
+    if not password_login_allowed(user):
+        # Passwords are off for this person's organization: a password would not let them in.
+        EmailMultiAlternatives(
+            subject="Sign in to Purpose Pulse with your company account",
+            body=render_to_string(
+                "teams/accounts/email/company_sign_in.txt",
+                {"user": user, "login_url": settings.SITE_URL + reverse("login")},
+            ),
+            to=[user.email],
+        ).send()
+        return "company sign-in"
     if not has_password(user):
         return invitation_send(user_id=user.pk, reason=reason).outcome
     if reason != Reason.CLAIM:

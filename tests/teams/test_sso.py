@@ -4,6 +4,7 @@ code exchange with PKCE, and the ID token verified against the provider's keys. 
 in: a verified email of an active account of that organization, and nobody else."""
 
 import html
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,6 +15,7 @@ from django.urls import reverse
 from teams.models import AuditEvent, SingleSignOn, User
 from tests.factories import OrganizationFactory, UserFactory
 from tests.oidc_provider.harness import running_provider, through_provider
+from tests.teams.test_invitations import wait_for_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -296,6 +298,25 @@ def test_with_passwords_off_admins_and_superusers_keep_their_password(
 def test_other_organizations_keep_their_passwords(client, passwords_off, people, password):
     page = client.post(reverse("login"), {"username": "olga@other.test", "password": password})
     assert page.status_code == 302 and signed_in_as(client) == people["olga"].pk
+
+
+def test_with_passwords_off_a_password_reset_says_to_use_the_company_account(
+    celery_worker, client, passwords_off, people
+):
+    """No reset link for someone a password would not let in: one email saying how they sign in
+    (sent from the queue, like every answer to an account request). An admin still gets the link."""
+    for email in ("mia@acme.test", "ada@acme.test"):
+        page = client.post(reverse("password_reset"), {"email": email})
+        assert page.status_code == 302 and page["Location"] == reverse("password_reset_done")
+    outbox = wait_for_mail(2)
+    time.sleep(0.5)  # nothing more comes
+    by_address = {message.to[0]: message for message in outbox}
+    assert len(outbox) == 2 and set(by_address) == {"mia@acme.test", "ada@acme.test"}
+    notice = by_address["mia@acme.test"]
+    assert notice.subject == "Sign in to Purpose Pulse with your company account"
+    assert "no password to set or reset" in notice.body and reverse("login") in notice.body
+    assert "/password-reset/" not in notice.body
+    assert "/password-reset/" in by_address["ada@acme.test"].body  # Django's own reset link
 
 
 # --- Setting it up: /org/sso/ -------------------------------------------------------------------
