@@ -7,6 +7,7 @@ organization whose provider answered, and nobody else.
 """
 
 import logging
+import time
 
 import requests
 from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 SSO_BACKEND = "teams.sso.SingleSignOnBackend"
 SCOPES = "openid email profile"
 TIMEOUT = 10  # seconds for each request to a provider
+METADATA_SECONDS = 600  # how long a provider's discovery document and keys are kept (sso_client)
+_metadata: dict[str, dict] = {}  # discovery URL -> Authlib's server metadata, jwks included once read
 
 
 class SignInRefused(Exception):
@@ -68,6 +71,7 @@ def provider_check(issuer: str) -> dict:
     ]
     if missing:
         raise ProviderUnreadable(f"The provider's settings at {url} name no {', '.join(missing)}.")
+    _metadata.pop(url, None)  # settings being saved: the next sign-in reads the provider afresh
     return metadata
 
 
@@ -76,7 +80,7 @@ def sso_client(sso: SingleSignOn) -> DjangoOAuth2App:
     settings. Its state (state, nonce, PKCE verifier, redirect URI) is kept in the session under
     the organization's name, so flows to two providers never mix."""
     name = f"sso-{sso.organization_id}"
-    return DjangoOAuth2App(
+    app = DjangoOAuth2App(
         DjangoIntegration(name),
         name=name,
         client_id=sso.client_id,
@@ -84,6 +88,15 @@ def sso_client(sso: SingleSignOn) -> DjangoOAuth2App:
         server_metadata_url=discovery_url(sso.issuer),
         client_kwargs={"scope": SCOPES, "code_challenge_method": "S256", "default_timeout": TIMEOUT},
     )
+    # The provider's discovery document and signing keys are kept in this process for
+    # METADATA_SECONDS: Authlib reads and fills the dict it is given (keys are fetched again at
+    # once when a token names a key not kept, as after a rotation).
+    url = discovery_url(sso.issuer)
+    kept = _metadata.get(url)
+    if kept is None or time.time() - kept.get("_loaded_at", 0) > METADATA_SECONDS:
+        kept = _metadata[url] = {}
+    app.server_metadata = kept
+    return app
 
 
 def claims_options(sso: SingleSignOn) -> dict:

@@ -247,6 +247,43 @@ def test_a_wrong_client_secret_signs_nobody_in(client, sso, people):
     assert "not-the-secret" not in page.content.decode()
 
 
+def test_the_providers_settings_and_keys_are_read_once_for_many_sign_ins(sso, people, monkeypatch):
+    """Discovery and the signing keys are kept (teams.sso.METADATA_SECONDS), not fetched for every
+    sign-in; after that time, or when the settings are saved, they are read again."""
+    import requests
+
+    from teams import sso as sso_module
+
+    sso_module._metadata.clear()
+    fetched = []
+    send = requests.Session.send
+
+    def counting_send(session, request, **kwargs):  # a spy: every request still goes out
+        fetched.append(request.url)
+        return send(session, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", counting_send)
+    for _ in range(3):
+        client = Client()
+        assert sign_in(client, "mia@acme.test", "mia").status_code == 302
+        assert signed_in_as(client) == people["mia"].pk
+    discovery = sso_module.discovery_url(sso.issuer)
+    reads = lambda: sum(url == discovery for url in fetched)  # noqa: E731
+    assert reads() == 1
+    assert sum("jwks" in url for url in fetched) == 1
+    assert sum("/token" in url for url in fetched) == 3  # each sign-in still redeems its own code
+
+    monkeypatch.setattr(sso_module, "METADATA_SECONDS", 0)  # kept for no time: the start and
+    assert sign_in(Client(), "mia@acme.test", "mia").status_code == 302  # the callback each read it
+    assert reads() == 3
+    monkeypatch.setattr(sso_module, "METADATA_SECONDS", 600)
+    sso_module.provider_check(sso.issuer)  # what saving the settings does: one read, then forgotten
+    assert reads() == 4
+    assert sign_in(Client(), "mia@acme.test", "mia").status_code == 302
+    assert sign_in(Client(), "mia@acme.test", "mia").status_code == 302
+    assert reads() == 5
+
+
 def test_an_address_without_single_sign_on_is_sent_back_to_the_password(client, org, people):
     page = start(client, "mia@acme.test")
     assert page.status_code == 400
