@@ -279,99 +279,98 @@ def talk_it_through(request, unit_id: int):
     return render(request, "insights/talk.html", _talk_context(unit, results))
 
 
-@require_POST
-@login_required
-def talk_reply(request, unit_id: int):
+def _talk_submit(request, unit_id: int, *, nothing: str, make_form, change, page) -> HttpResponse:
+    """A form posted from the talk page. ``change(unit, results, data)`` does the work and returns
+    the message to show and the page's anchor to go back to, or raises the service's refusal; a
+    form with errors or a refusal shows the page again with what was typed (422)."""
     unit = get_unit_or_404(request.user, unit_id)
     results = _talk_results(request, unit)
     if results is None:
-        return HttpResponseBadRequest("No closed pulse to reply to.")
-    form = ReplyForm(request.POST)
+        return HttpResponseBadRequest(nothing)
+    form = make_form(unit, results)
     error = None
     if form.is_valid():
-        theme = form.cleaned_data["theme"]
-        if not theme_may_be_replied(results, theme):
-            error = "That group of questions isn't on this page any more: reload it and reply again."
+        try:
+            done, anchor = change(unit, results, form.cleaned_data)
+        except (ActionRefused, ReplyRefused) as refused:
+            error = str(refused)
         else:
-            try:
-                reply_save(
-                    pulse_round=results.round,
-                    theme=theme,
-                    topic=form.cleaned_data["topic"],
-                    text=form.cleaned_data["text"],
-                    publish="publish" in request.POST,
-                    author=request.user,
-                )
-            except ReplyRefused as refused:
-                error = str(refused)
-            else:
-                done = (
-                    "Reply published: the team sees it"
-                    if "publish" in request.POST
-                    else "Reply saved as a draft"
-                )
-                messages.success(request, f"{done}.")
-                return _back_to_talk(unit, results, f"reply-{'all' if theme is None else theme}")
-    context = _talk_context(unit, results, posted_reply=request.POST, reply_form=form, reply_error=error)
-    return render(request, "insights/talk.html", context, status=422)
+            messages.success(request, done)
+            return _back_to_talk(unit, results, anchor)
+    return render(
+        request, "insights/talk.html", _talk_context(unit, results, **page(form, error)), status=422
+    )
+
+
+@require_POST
+@login_required
+def talk_reply(request, unit_id: int):
+    publish = "publish" in request.POST
+
+    def change(unit, results, data):
+        theme = data["theme"]
+        if not theme_may_be_replied(results, theme):
+            raise ReplyRefused(
+                "That group of questions isn't on this page any more: reload it and reply again."
+            )
+        reply_save(
+            pulse_round=results.round,
+            theme=theme,
+            topic=data["topic"],
+            text=data["text"],
+            publish=publish,
+            author=request.user,
+        )
+        done = "Reply published: the team sees it." if publish else "Reply saved as a draft."
+        return done, f"reply-{'all' if theme is None else theme}"
+
+    return _talk_submit(
+        request,
+        unit_id,
+        nothing="No closed pulse to reply to.",
+        make_form=lambda unit, results: ReplyForm(request.POST),
+        change=change,
+        page=lambda form, error: {"posted_reply": request.POST, "reply_form": form, "reply_error": error},
+    )
 
 
 @require_POST
 @login_required
 def talk_action_add(request, unit_id: int):
-    unit = get_unit_or_404(request.user, unit_id)
-    results = _talk_results(request, unit)
-    if results is None:
-        return HttpResponseBadRequest("No closed pulse to act on.")
-    ideas = results.summary.ideas if results.summary else []
-    form = ActionForm(request.POST, unit=unit, ideas=ideas)
-    error = None
-    if form.is_valid():
+    def make_form(unit, results):
+        return ActionForm(request.POST, unit=unit, ideas=results.summary.ideas if results.summary else [])
+
+    def change(unit, results, data):
         draft = ActionDraft(
-            title=form.cleaned_data["title"],
-            owner_id=form.cleaned_data["owner"].pk,
-            due_on=form.cleaned_data["due_on"],
-            ideas=form.cleaned_data.get("ideas", []),
+            title=data["title"], owner_id=data["owner"].pk, due_on=data["due_on"], ideas=data.get("ideas", [])
         )
-        try:
-            action_add(unit=unit, pulse_round=results.round, draft=draft, acting_user=request.user)
-        except ActionRefused as refused:
-            error = str(refused)
-        else:
-            messages.success(request, f"Action recorded: {draft.title}.")
-            return _back_to_talk(unit, results, "actions")
-    return render(
+        action_add(unit=unit, pulse_round=results.round, draft=draft, acting_user=request.user)
+        return f"Action recorded: {draft.title}.", "actions"
+
+    return _talk_submit(
         request,
-        "insights/talk.html",
-        _talk_context(unit, results, action_form=form, action_error=error),
-        status=422,
+        unit_id,
+        nothing="No closed pulse to act on.",
+        make_form=make_form,
+        change=change,
+        page=lambda form, error: {"action_form": form, "action_error": error},
     )
 
 
 @require_POST
 @login_required
 def talk_held(request, unit_id: int):
-    unit = get_unit_or_404(request.user, unit_id)
-    results = _talk_results(request, unit)
-    if results is None:
-        return HttpResponseBadRequest("No closed pulse to talk through.")
-    form = TalkHeldForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            talk_record(
-                pulse_round=results.round, held_on=form.cleaned_data["held_on"], acting_user=request.user
-            )
-        except ActionRefused as refused:
-            error = str(refused)
-        else:
-            messages.success(request, "Recorded: the team talked this result through.")
-            return _back_to_talk(unit, results, "held")
-    return render(
+    def change(unit, results, data):
+        talk_record(pulse_round=results.round, held_on=data["held_on"], acting_user=request.user)
+        return "Recorded: the team talked this result through.", "held"
+
+    return _talk_submit(
         request,
-        "insights/talk.html",
-        _talk_context(unit, results, held_form=form, held_error=error),
-        status=422,
+        unit_id,
+        nothing="No closed pulse to talk through.",
+        make_form=lambda unit, results: TalkHeldForm(request.POST),
+        change=change,
+        page=lambda form, error: {"held_form": form, "held_error": error},
     )
 
 
