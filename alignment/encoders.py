@@ -201,6 +201,7 @@ class OnnxMiniLMEncoder:
             str(onnx_file), sess_options=opts, providers=["CPUExecutionProvider"]
         )
         self._input_names = {i.name for i in self._session.get_inputs()}
+        self._content = _content_vocabulary(self._tokenizer)
         self.dim = int(self._session.get_outputs()[0].shape[-1] or 384)
         # onnxruntime sessions are thread-safe for run(), the tokenizer's
         # padding/truncation state is not worth the risk under a web server.
@@ -272,7 +273,7 @@ class OnnxMiniLMEncoder:
             for row, i in enumerate(idx):
                 if spans[i]:
                     seg_out[i] = _pool_spans(hidden[row], encs[row], spans[i])
-                tok_out[i] = _content_tokens(hidden[row], encs[row])
+                tok_out[i] = _content_tokens(hidden[row], encs[row], self._content)
         return out, seg_out, tok_out
 
     def _forward(self, batch: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
@@ -323,24 +324,28 @@ def _pool_spans(hidden: np.ndarray, enc, spans: Sequence[Span]) -> np.ndarray:
     return _normalise(pooled)
 
 
-def _content_tokens(hidden: np.ndarray, enc) -> np.ndarray:
+def _content_vocabulary(tokenizer) -> np.ndarray:
+    """Per word-piece id, whether it carries content: some letter or digit, and not a stop word."""
+    vocabulary = tokenizer.get_vocab()
+    content = np.zeros(max(vocabulary.values()) + 1, dtype=bool)
+    for token, token_id in vocabulary.items():
+        content[token_id] = any(c.isalnum() for c in token) and token.lstrip("#").lower() not in STOP_WORDS
+    return content
+
+
+def _content_tokens(hidden: np.ndarray, enc, content: np.ndarray) -> np.ndarray:
     """(k, d) unit vectors of the word pieces that carry content (see encode_detailed).
 
     A text made only of stop words keeps all its word pieces, so it still
     has something to match.
     """
-    tokens = enc.tokens
-    specials = enc.special_tokens_mask
-    real = [k for k, special in enumerate(specials) if not special and enc.attention_mask[k]]
-    keep = [
-        k
-        for k in real
-        if any(c.isalnum() for c in tokens[k]) and tokens[k].lstrip("#").lower() not in STOP_WORDS
-    ]
-    keep = keep or real
-    if not keep:
+    real = (np.asarray(enc.special_tokens_mask) == 0) & (np.asarray(enc.attention_mask) == 1)
+    keep = real & content[np.asarray(enc.ids)]
+    if not keep.any():
+        keep = real
+    if not keep.any():
         return np.zeros((0, hidden.shape[-1]), dtype=np.float32)
-    return _normalise(hidden[keep])
+    return _normalise(hidden[: len(keep)][keep])
 
 
 def encode_with_segments(
