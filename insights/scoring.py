@@ -5,6 +5,7 @@ one task (see round_scoring_queue), in model batches of SCORE_BATCH.
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -54,15 +55,21 @@ def response_score(*, response_id) -> int:
     batch = [first, *others.order_by()[: SCORE_BATCH - 1]]
     statement = first.round.purpose_statement
     encoder = app_encoder()
-    scores = score_answers(
-        statement.purpose, [r.purpose_text for r in batch], statement_ideas(statement), encoder
-    )
-    fits = score_fits(
-        [r.fit_text for r in batch],
-        leader_fit=statement.fit or statement.purpose,
-        parent_purpose=_parent_purpose_text(statement),
-        encoder=encoder,
-    )
+    ideas = statement_ideas(statement)
+    parent_purpose = _parent_purpose_text(statement)
+    # The fit answers are read in a second thread while the purpose answers are read here: the
+    # model runs outside the GIL, so one side's Python work (tokens, features, readings) fills
+    # the other's wait for the model (bench/score_throughput.py: about 8% more answers a second).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-fits") as pool:
+        fits_reading = pool.submit(
+            score_fits,
+            [r.fit_text for r in batch],
+            leader_fit=statement.fit or statement.purpose,
+            parent_purpose=parent_purpose,
+            encoder=encoder,
+        )
+        scores = score_answers(statement.purpose, [r.purpose_text for r in batch], ideas, encoder)
+        fits = fits_reading.result()
     with transaction.atomic():
         # Written only for the revision read: a sort of optimistic lock. A member who
         # revised meanwhile keeps the answer waiting, and that revision is scored next.
