@@ -159,7 +159,12 @@ def _past_results_emailed(organization: Organization) -> None:
     invitations = Invitation.objects.filter(
         round__unit__organization=organization, round__status=PulseRound.Status.CLOSED
     ).filter(~Exists(ResultsEmail.objects.filter(invitation_id=OuterRef("pk"))))
+    # A running worker may be emailing a just-closed round's results at the same time: the
+    # rows it claimed stay (those emails went out), the rest are marked here.
     ResultsEmail.objects.bulk_create(
-        ResultsEmail(invitation_id=pk, sent_at=closes_at)
-        for pk, closes_at in invitations.values_list("pk", "round__closes_at")
+        (
+            ResultsEmail(invitation_id=pk, sent_at=closes_at)
+            for pk, closes_at in invitations.values_list("pk", "round__closes_at")
+        ),
+        ignore_conflicts=True,
     )
