@@ -17,7 +17,10 @@ probabilities the grade model learns from are themselves out-of-fold
 cut-offs are chosen on the training teams' readings.
 
 Needs scikit-learn (a development dependency); the app itself only loads
-the written weights.
+the written weights. The fits run with one BLAS thread: the matrices are
+small, and OpenBLAS's threads made them about eight times slower on two
+cores (39 s against 5 s for the five-fold cross-validation), with the same
+results.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+from threadpoolctl import threadpool_limits
 
 from . import graded
 from .encoders import OnnxMiniLMEncoder
@@ -178,6 +182,11 @@ def _band_knots(expected: np.ndarray, grade: np.ndarray) -> tuple[float, ...]:
 
 def fit_model(ds: Dataset, rows: np.ndarray, *, encoder_name: str, meta: dict | None = None):
     """The reading model and the situation model, fitted on the answers in `rows` only."""
+    with threadpool_limits(1):
+        return _fit_model(ds, rows, encoder_name=encoder_name, meta=meta)
+
+
+def _fit_model(ds: Dataset, rows: np.ndarray, *, encoder_name: str, meta: dict | None):
     twist_p, idea_p = _out_of_fold_first_stage(ds, rows)
     grade = _logistic(
         _grade_input(ds, rows, twist_p, idea_p), ds.grade[rows], C=GRADE_C, weights=_grade_weights(ds)
