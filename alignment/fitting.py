@@ -1,6 +1,7 @@
 """Fitting the purpose scale on graded teams, with cross-validation by team.
 
     python -m alignment.fitting [--data tests/data/graded] [--write] [--folds 5]
+    python -m alignment.fitting --outside tests/data/graded_outside
 
 Reads every graded team, computes the features (alignment.reading) with the
 real encoder, then:
@@ -10,6 +11,9 @@ real encoder, then:
    prints every figure on held-out teams with a 95% bootstrap interval over
    teams;
 2. with --write, fits on all teams and writes ``reading_<encoder>.json``.
+
+With --outside FOLDER it fits nothing: it reads the teams of FOLDER with the
+shipped model (which never saw them) and prints the same figures.
 
 Inside each fold nothing is tuned on the held-out teams: the twist and idea
 probabilities the grade model learns from are themselves out-of-fold
@@ -45,9 +49,10 @@ from .reading import (
     Linear,
     ReadingModel,
     answer_features,
+    model_for,
     model_path,
 )
-from .team import SITUATION_FEATURE_NAMES, SituationModel, situation_features
+from .team import SITUATION_FEATURE_NAMES, SituationModel, situation_features, situation_model_for
 
 # Chosen by cross-validation by team on the graded set (docs/alignment.md has the search).
 IDEA_C = 1.0
@@ -294,6 +299,16 @@ def read_graded_team(
     return graded.TeamResult(team, alignment, named, code)
 
 
+def shipped_results(ds: Dataset, *, encoder_name: str) -> list[graded.TeamResult]:
+    """Each team read by the shipped model: figures on teams it was never fitted on."""
+    model, situation = model_for(encoder_name), situation_model_for(encoder_name)
+    if model is None or situation is None:
+        raise LookupError(f"no fitted reading for {encoder_name}")
+    return [
+        read_graded_team(team, f, model, situation) for team, f in zip(ds.teams, ds.features, strict=True)
+    ]
+
+
 def team_splits(ds: Dataset, folds: int):
     ids = np.arange(len(ds.teams))
     for train, test in GroupKFold(folds).split(ids, groups=ids):
@@ -314,8 +329,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="fit on all teams and write the model")
     parser.add_argument("--rounds", type=int, default=1000, help="bootstrap rounds for the intervals")
+    parser.add_argument("--outside", metavar="FOLDER", help="only read FOLDER's teams with the shipped model")
     args = parser.parse_args(argv)
     encoder = OnnxMiniLMEncoder()
+    if args.outside:
+        teams = graded.load_graded(args.outside)
+        print(f"{len(teams)} teams; reading them with the shipped model…", file=sys.stderr)
+        results = shipped_results(build_dataset(teams, encoder), encoder_name=encoder.name)
+        print(json.dumps({"shipped_model": graded.report(results, rounds=args.rounds)}, indent=1))
+        return 0
     teams = graded.load_graded(args.data)
     print(f"{len(teams)} teams, {sum(len(t.answers) for t in teams)} answers; reading them…", file=sys.stderr)
     ds = build_dataset(teams, encoder)
