@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from teams.models import AuditEvent, Membership, Organization, SingleSignOn, Unit, User
+from teams.models import AuditEvent, Membership, Organization, SingleSignOn, SsoIdentity, Unit, User
 from teams.person import CannotErase, person_erase, person_export
 from teams.services import audit_record
 from teams.sso_forms import SingleSignOnForm
@@ -34,7 +34,10 @@ def _organization_of(obj) -> Organization | None:
     if getattr(obj, "organization_id", None):
         return obj.organization
     unit = getattr(obj, "unit", None)
-    return unit.organization if unit is not None else None
+    if unit is not None:
+        return unit.organization
+    user = getattr(obj, "user", None)
+    return user.organization if user is not None else None
 
 
 class AuditedDeleteAdmin(admin.ModelAdmin):
@@ -210,3 +213,20 @@ class SingleSignOnAdmin(AuditedDeleteAdmin):
                 action="sso.change" if change else "sso.add",
                 changed=sorted(form.changed_data),
             )
+
+
+@admin.register(SsoIdentity)
+class SsoIdentityAdmin(AuditedDeleteAdmin):
+    """Who is linked to which provider account (teams.sso). Links are made by signing in only;
+    deleting one unlinks it, as the person's settings page does."""
+
+    list_display = ["user", "issuer", "linked_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "issuer"]
+    readonly_fields = ["user", "issuer", "subject", "linked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

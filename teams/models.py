@@ -326,6 +326,28 @@ class SingleSignOn(models.Model):
         return [d.strip().lower().lstrip("@") for d in self.email_domains.split(",") if d.strip()]
 
 
+class SsoIdentity(models.Model):
+    """The account at the organization's provider a person first signed in with (its ID token's
+    `iss` and `sub`). From then on that provider account, and no other, signs them in, even if
+    its email changes there; another provider account sending the same email is refused until
+    an admin unlinks this one (teams/sso.py, docs/sso.md)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sso_identities")
+    issuer = models.URLField(max_length=500)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "linked company account"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="teams_sso_identity_one_person"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="teams_sso_identity_one_per_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.issuer}"
+
+
 class ScimToken(models.Model):
     """A bearer token an identity provider uses to provision one organization (teams.scim).
     Only its SHA-256 is kept: the secret is shown once, when made or replaced."""

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from teams.models import AuditEvent, ImportJob, Membership, Organization, User
+from teams.models import AuditEvent, ImportJob, Membership, Organization, SsoIdentity, User
 from teams.services import audit_record
 from teams.signals import person_data_requested, person_erasing
 
@@ -76,6 +76,10 @@ def person_export(*, user: User, acting_user: User | None) -> dict:
         "sign_ins": [
             {"at": _iso(log.attempt_time), "ip": log.ip_address, "browser": log.user_agent}
             for log in AccessLog.objects.filter(username=user.email).order_by("attempt_time")
+        ],
+        "company_accounts": [
+            {"provider": link.issuer, "account": link.subject, "linked": _iso(link.linked_at)}
+            for link in SsoIdentity.objects.filter(user=user).order_by("issuer")
         ],
     }
     for _, part in person_data_requested.send(sender=User, user=user):

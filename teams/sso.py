@@ -3,7 +3,8 @@
 Authlib does the protocol: discovery, the authorization code flow with PKCE, state and nonce,
 the token request, and the ID token's signature (the provider's JWKS), issuer, audience and
 expiry. This module decides who that is here: the person whose verified email it is, within the
-organization whose provider answered, and nobody else.
+organization whose provider answered, and nobody else. The first sign-in links the person to that
+provider account (its `sub`): from then on it alone signs them in, whatever email it sends.
 """
 
 import logging
@@ -12,8 +13,9 @@ import time
 import requests
 from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App
 from django.contrib.auth.backends import ModelBackend
+from django.db import IntegrityError, transaction
 
-from teams.models import Organization, SingleSignOn, User, normalize_email_address
+from teams.models import Organization, SingleSignOn, SsoIdentity, User, normalize_email_address
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +156,47 @@ def _verified(claims: dict, *, vouched: bool = False) -> bool:
 def sso_user(sso: SingleSignOn, claims: dict) -> User:
     """The account the provider's verified claims name, in the provider's organization only.
 
+    The provider account already linked to a person (its `sub`) signs that person in. Otherwise
+    the verified email names the account, which is then linked to this provider account; an
+    account already linked to another one is refused (the address was given to someone else at
+    the provider, or the person got a new account there: an admin unlinks the old one).
     Nobody is created: the organization's people come from its admins (the import, the admin).
     """
+    organization: Organization = sso.organization
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise SignInRefused(
+            f"{organization}'s sign-in service didn't say which of its accounts you are (no subject), "
+            "so it can't sign you in here. Tell your organization's admin.",
+            reason="no subject",
+        )
+    linked = (
+        SsoIdentity.objects.select_related("user")
+        .filter(issuer=sso.issuer, subject=subject, user__organization=organization)
+        .first()
+    )
+    if linked is not None:
+        return _active(linked.user)
+    user = _by_email(sso, claims)
+    link = SsoIdentity.objects.filter(user=user, issuer=sso.issuer).first()
+    if link is None:
+        try:
+            with transaction.atomic():
+                SsoIdentity.objects.create(user=user, issuer=sso.issuer, subject=subject)
+        except IntegrityError:  # the same sign-in twice at once: the other one linked it
+            link = SsoIdentity.objects.filter(user=user, issuer=sso.issuer).first()
+    if link is not None and link.subject != subject:
+        raise SignInRefused(
+            f"The account for {user.email} here is linked to another account at {organization}'s "
+            "sign-in service, so this one can't sign in as them. If you have a new account there, "
+            "ask your organization's admin to unlink the old one.",
+            reason="linked to another provider account",
+        )
+    return user
+
+
+def _by_email(sso: SingleSignOn, claims: dict) -> User:
+    """The active account of the organization whose verified email the claims carry."""
     organization: Organization = sso.organization
     email = claims.get("email")
     if not isinstance(email, str) or "@" not in email:
@@ -183,9 +224,13 @@ def sso_user(sso: SingleSignOn, claims: dict) -> User:
             f"There is no account for {address} in {organization}. Ask your organization's admin to add you.",
             reason="no account in organization",
         )
+    return _active(user)
+
+
+def _active(user: User) -> User:
     if not user.is_active:
         raise SignInRefused(
-            f"The account for {address} is switched off. Ask your organization's admin if you should "
+            f"The account for {user.email} is switched off. Ask your organization's admin if you should "
             "still have access.",
             reason="account inactive",
         )

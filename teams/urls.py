@@ -32,6 +32,11 @@ urlpatterns = [
         name="settings_person_active",
     ),
     path(
+        "org/settings/people/<int:person_id>/company-sign-in/",
+        settings_views.settings_person_sso_unlink,
+        name="settings_person_sso_unlink",
+    ),
+    path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
         name="login",

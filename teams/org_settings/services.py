@@ -9,7 +9,7 @@ and the open invitations are withdrawn in the same commit (docs/people.md).
 
 from django.db import transaction
 
-from teams.models import Membership, Organization, Unit, User, normalize_email_address
+from teams.models import Membership, Organization, SsoIdentity, Unit, User, normalize_email_address
 from teams.services import audit_record
 from teams.signals import organization_changed
 
@@ -393,5 +393,26 @@ def person_set_active(*, person: User, active: bool, acting_user: User) -> bool:
         user=person.email,
         before={"active": not active},
         after={"active": active},
+    )
+    return True
+
+
+@transaction.atomic
+def person_sso_unlink(*, person: User, acting_user: User) -> bool:
+    """Forget the provider account(s) the person is linked to (teams.sso): their next company
+    sign-in links whichever account of the provider sends their verified email. For a person
+    who got a new account at the provider, or whose address was given to someone else there."""
+    _lock_organization(person.organization)
+    issuers = sorted(SsoIdentity.objects.filter(user=person).values_list("issuer", flat=True))
+    if not issuers:
+        return False
+    SsoIdentity.objects.filter(user=person).delete()
+    audit_record(
+        organization=person.organization,
+        actor=acting_user,
+        action="person.sso_unlink",
+        user=person.email,
+        before={"linked": issuers},
+        after={"linked": []},
     )
     return True

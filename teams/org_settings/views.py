@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from teams.access import get_person_or_404, get_unit_or_404, require_org_admin
-from teams.models import Membership, Unit, User
+from teams.models import Membership, SsoIdentity, Unit, User
 from teams.org_settings.forms import (
     OrganizationForm,
     PeopleFilterForm,
@@ -29,6 +29,7 @@ from teams.org_settings.services import (
     person_add,
     person_place,
     person_set_active,
+    person_sso_unlink,
     person_update,
     unit_add,
     unit_change,
@@ -237,6 +238,7 @@ def _person_page(request, person: User, *, details=None, place=None, status=200,
         .select_related("unit")
         .order_by("role", "unit__name"),
         "is_self": person.pk == request.user.pk,
+        "sso_links": SsoIdentity.objects.filter(user=person).order_by("issuer"),
         "tab": "people",
         **extra,
     }
@@ -299,4 +301,19 @@ def settings_person_active(request, person_id: int):
             else f"{person} deactivated. Their open pulse links are closed."
         )
         messages.success(request, note)
+    return redirect("settings_person", person_id=person.pk)
+
+
+@require_POST
+@login_required
+def settings_person_sso_unlink(request, person_id: int):
+    """Unlink the person's company account, so their next company sign-in links a new one."""
+    _admin(request)
+    person = get_person_or_404(request.user, person_id)
+    if person_sso_unlink(person=person, acting_user=request.user):
+        messages.success(
+            request, f"{person}'s company account is unlinked: their next company sign-in links one."
+        )
+    else:
+        messages.success(request, "Nothing changed.")
     return redirect("settings_person", person_id=person.pk)

@@ -5,6 +5,7 @@ in: a verified email of an active account of that organization, and nobody else.
 
 import html
 import time
+from unittest.mock import ANY
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,7 +13,8 @@ from django.contrib.auth import authenticate
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from teams.models import AuditEvent, SingleSignOn, User
+from teams.models import AuditEvent, SingleSignOn, SsoIdentity, User
+from teams.person import person_export
 from tests.factories import OrganizationFactory, UserFactory
 from tests.oidc_provider.harness import running_provider, through_provider
 from tests.teams.test_invitations import wait_for_mail
@@ -29,6 +31,9 @@ PEOPLE = {
     "ada": {"email": "ada@acme.test", "email_verified": True},
     "stranger": {"email": "stranger@acme.test", "email_verified": True},
     "eve": {"email": "eve@acme.test"},  # as Entra ID sends it: no email_verified at all
+    # Another account at the provider with Mia's verified address (a new account of hers, or her
+    # address given to someone else there):
+    "mia-again": {"email": "mia@acme.test", "email_verified": True},
     # Mia's claims in ID tokens a misconfigured or hostile provider would sign:
     "mia-other-issuer": {
         "email": "mia@acme.test",
@@ -202,6 +207,55 @@ def test_an_inactive_account_is_refused(client, sso, people):
     page = sign_in(client, "ian@acme.test", "ian")
     assert page.status_code == 403 and signed_in_as(client) is None
     assert "switched off" in refusal(page)
+
+
+def test_the_first_sign_in_links_the_provider_account_which_then_signs_in_whatever_its_email(
+    client, sso, people, provider
+):
+    assert sign_in(client, "mia@acme.test", "mia").status_code == 302
+    link = SsoIdentity.objects.get(user=people["mia"])
+    assert link.issuer == provider.issuer and link.subject
+    exported = person_export(user=people["mia"], acting_user=None)["company_accounts"]
+    assert exported == [{"provider": provider.issuer, "account": link.subject, "linked": ANY}]
+    client.logout()
+    # Her address here changes (an admin, SCIM); the provider still sends the old one: the
+    # linked account still signs her in, and nobody else's.
+    User.objects.filter(pk=people["mia"].pk).update(email="mia.jones@acme.test")
+    assert sign_in(client, "mia.jones@acme.test", "mia").status_code == 302
+    assert signed_in_as(client) == people["mia"].pk
+    assert SsoIdentity.objects.count() == 1
+
+
+def test_another_provider_account_with_the_same_email_is_refused_until_an_admin_unlinks(
+    client, sso, people, provider
+):
+    mia = people["mia"]
+    assert sign_in(client, "mia@acme.test", "mia").status_code == 302
+    client.logout()
+
+    page = sign_in(client, "mia@acme.test", "mia-again")
+    assert page.status_code == 403 and signed_in_as(client) is None
+    assert "linked to another account at Acme's sign-in service" in html.unescape(refusal(page))
+    event = AuditEvent.objects.get(action="login.failed")
+    assert event.details["reason"] == "linked to another provider account"
+    assert event.details["account"] == "mia@acme.test"
+
+    # Her admin sees the link on her page and unlinks it.
+    admin = Client()
+    admin.force_login(people["ada"])
+    person_page = admin.get(reverse("settings_person", args=[mia.pk])).content.decode()
+    assert "Company sign-in" in person_page and provider.issuer in person_page
+    unlinked = admin.post(reverse("settings_person_sso_unlink", args=[mia.pk]), follow=True)
+    assert "company account is unlinked" in unlinked.content.decode()
+    assert "Company sign-in" not in unlinked.content.decode()
+    unlink = AuditEvent.objects.get(action="person.sso_unlink")
+    assert unlink.actor == people["ada"] and unlink.details["before"] == {"linked": [provider.issuer]}
+
+    # Now the new account signs her in and is linked; the old one is the refused one.
+    assert sign_in(client, "mia@acme.test", "mia-again").status_code == 302
+    assert signed_in_as(client) == mia.pk
+    client.logout()
+    assert sign_in(client, "mia@acme.test", "mia").status_code == 403
 
 
 @pytest.mark.parametrize("username", ["mia-other-issuer", "mia-other-audience", "mia-expired"])
@@ -439,3 +493,18 @@ def test_operators_set_it_up_in_the_django_admin_without_seeing_the_secret(clien
     assert page.status_code == 200 and SECRET not in page.content.decode()
     event = AuditEvent.objects.get(action="sso.add")
     assert event.actor == root and event.organization == org and SECRET not in str(event.details)
+
+
+def test_operators_see_and_remove_a_link_in_the_django_admin(client, sso, people, provider, password):
+    assert sign_in(client, "mia@acme.test", "mia").status_code == 302
+    link = SsoIdentity.objects.get(user=people["mia"])
+    root = User.objects.create_superuser("root@example.com", password)
+    operator = Client()
+    operator.force_login(root)
+    listing = operator.get(reverse("admin:teams_ssoidentity_changelist"), {"q": "mia@"}).content.decode()
+    assert str(people["mia"]) in listing and provider.issuer in listing
+    assert operator.get(reverse("admin:teams_ssoidentity_add")).status_code == 403
+    gone = operator.post(reverse("admin:teams_ssoidentity_delete", args=[link.pk]), {"post": "yes"})
+    assert gone.status_code == 302 and not SsoIdentity.objects.exists()
+    event = AuditEvent.objects.get(action="ssoidentity.delete")
+    assert event.actor == root and event.organization == people["mia"].organization
