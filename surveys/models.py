@@ -229,6 +229,7 @@ class PulseRound(models.Model):
 class WithdrawnReason(models.TextChoices):
     LEFT_TEAM = "left_team", "left the team"
     DEACTIVATED = "deactivated", "account deactivated"
+    LEADS_TEAM = "leads_team", "now leads the team"
 
 
 class Invitation(models.Model):

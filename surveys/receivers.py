@@ -12,6 +12,7 @@ from surveys.org_schedule import schedules_rezone
 from surveys.person_data import person_pulses, person_pulses_erase
 from teams.signals import (
     account_deactivated,
+    members_made_leaders,
     memberships_ended,
     organization_changed,
     person_data_requested,
@@ -22,6 +23,12 @@ from teams.signals import (
 @receiver(memberships_ended, dispatch_uid="surveys.withdraw_left_unit")
 def withdraw_on_leaving(sender, *, memberships: list[tuple[int, int]], at, **kwargs) -> None:
     invitations_withdraw(memberships=memberships, reason=WithdrawnReason.LEFT_TEAM, now=at)
+
+
+@receiver(members_made_leaders, dispatch_uid="surveys.withdraw_made_leader")
+def withdraw_on_leading(sender, *, memberships: list[tuple[int, int]], at, **kwargs) -> None:
+    # Leaders are not asked: their statement is what the team's answers are compared with.
+    invitations_withdraw(memberships=memberships, reason=WithdrawnReason.LEADS_TEAM, now=at)
 
 
 @receiver(account_deactivated, dispatch_uid="surveys.withdraw_deactivated")

@@ -47,13 +47,15 @@ class ResponseRate:
 
 def invitee_is_member() -> Q:
     """An invitation is only good while it is not withdrawn and its invitee is an active member
-    of the round's unit.
+    of the round's unit (a member: one made its leader is no longer asked).
 
     Leaving withdraws the invitation in the same transaction (surveys.leavers), which
     gives the link its reason. Membership and the account are read at use as well, so
     a change that announced nothing (a queryset `update()`) still closes the link.
     """
-    membership = Membership.objects.filter(unit_id=OuterRef("round__unit_id"), user_id=OuterRef("user_id"))
+    membership = Membership.objects.filter(
+        unit_id=OuterRef("round__unit_id"), user_id=OuterRef("user_id"), role=Membership.Role.MEMBER
+    )
     return Q(withdrawn_at__isnull=True) & Q(user__is_active=True) & Q(Exists(membership))
 
 

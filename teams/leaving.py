@@ -1,4 +1,4 @@
-"""Announce people leaving, whatever path the change took.
+"""Announce people leaving, or made leaders of their unit, whatever path the change took.
 
 Deletes are announced by Membership itself (`Membership.delete`, and its
 queryset's `delete`, which the admin's "delete selected" uses), once for all
@@ -15,7 +15,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from teams.models import Membership, User
-from teams.signals import account_deactivated, memberships_ended
+from teams.signals import account_deactivated, members_made_leaders, memberships_ended
 
 
 def _touches(update_fields, *names: str) -> bool:
@@ -24,20 +24,24 @@ def _touches(update_fields, *names: str) -> bool:
 
 @receiver(pre_save, sender=Membership, dispatch_uid="teams.membership_moving")
 def _membership_unit_before(sender, instance: Membership, raw=False, update_fields=None, **kwargs) -> None:
-    instance._unit_before = None
-    if raw or instance.pk is None or not _touches(update_fields, "unit", "unit_id"):
+    instance._unit_before = instance._role_before = None
+    if raw or instance.pk is None or not _touches(update_fields, "unit", "unit_id", "role"):
         return
-    instance._unit_before = (
-        Membership.objects.filter(pk=instance.pk).values_list("unit_id", flat=True).first()
-    )
+    stored = Membership.objects.filter(pk=instance.pk).values_list("unit_id", "role").first()
+    if stored is not None:
+        instance._unit_before, instance._role_before = stored
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="teams.membership_moved")
 def _membership_moved(sender, instance: Membership, **kwargs) -> None:
-    before = getattr(instance, "_unit_before", None)
-    instance._unit_before = None
+    before, role_before = getattr(instance, "_unit_before", None), getattr(instance, "_role_before", None)
+    instance._unit_before = instance._role_before = None
     if before is not None and before != instance.unit_id:
         memberships_ended.send(sender=Membership, memberships=[(instance.user_id, before)], at=timezone.now())
+    elif role_before == Membership.Role.MEMBER and instance.role == Membership.Role.LEADER:
+        members_made_leaders.send(
+            sender=Membership, memberships=[(instance.user_id, instance.unit_id)], at=timezone.now()
+        )
 
 
 @receiver(pre_save, sender=User, dispatch_uid="teams.user_deactivating")

@@ -12,6 +12,9 @@ from django.dispatch import Signal
 # the admin's included) or moved to another unit. Not sent when a membership goes with
 # its unit, organization or account. `memberships`: [(user_id, unit_id), ...], `at`.
 memberships_ended = Signal()
+# Members were made leaders of the unit they were members of (a role change, not a move):
+# leaders are not asked in their own unit's pulses. `memberships`: [(user_id, unit_id), ...], `at`.
+members_made_leaders = Signal()
 # An account was deactivated (is_active became False). `user_id`, `at`.
 account_deactivated = Signal()
 # Units or memberships of an organization were written in bulk, which sends no model signal

@@ -99,10 +99,3 @@ def test_the_home_page_no_longer_lists_the_pulse(login, team, member, invitation
     assert (
         reverse("pulse_answer", args=[invitation.token]) not in client.get(reverse("home")).content.decode()
     )
-
-
-def test_a_member_made_leader_meanwhile_still_answers(client, team, member, invitation):
-    """Changing role is not leaving: the person is still in the team."""
-    Membership.objects.filter(unit=team, user=member).update(role=Membership.Role.LEADER)
-    assert client.get(url(invitation)).status_code == 200
-    assert client.post(url(invitation), form_data()).status_code == 302

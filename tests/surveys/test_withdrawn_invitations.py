@@ -18,6 +18,7 @@ from surveys.models import Invitation, WithdrawnReason
 from surveys.rounds import round_close, round_open, rounds_remind_due
 from surveys.selectors import round_rate
 from teams.models import Membership, User
+from teams.org_settings.services import person_place
 from teams.services import membership_remove
 from tests.factories import MembershipFactory, PurposeStatementFactory, UnitFactory
 from tests.surveys.conftest import answers, queued_ids
@@ -167,6 +168,30 @@ def test_the_link_says_the_account_was_closed(client, member, invitation):
     assert "Your account was closed on 2 March 2026, so this Payments pulse is no longer yours" in (
         page.content.decode()
     )
+
+
+def test_a_member_made_leader_of_the_team_is_no_longer_asked(client, team, member, invitation, org_admin, t0):
+    """Leaders are not asked: their statement is what the answers are compared with."""
+    person_place(
+        person=member, unit=team, role=Membership.Role.LEADER, member_above=False, acting_user=org_admin
+    )
+    assert withdrawn(invitation) == (t0 + timedelta(hours=1), WithdrawnReason.LEADS_TEAM)
+    invitation.round.refresh_from_db()
+    assert invitation.round.invited_count == 5
+    page = client.get(url(invitation))
+    text = page.content.decode()
+    assert page.status_code == 410 and "You lead Payments since 2 March 2026" in text
+    assert "ask its leader" not in text
+    sent = client.post(url(invitation), form_data())
+    assert sent.status_code == 410 and not invitation.round.responses.exists()
+    assert invitation_send(invitation_id=invitation.pk) is False
+
+
+def test_a_role_change_nobody_announced_still_closes_the_link(client, team, member, invitation):
+    Membership.objects.filter(unit=team, user=member).update(role=Membership.Role.LEADER)
+    page = client.get(url(invitation))
+    assert page.status_code == 403 and "You are no longer part of this team's pulse" in page.content.decode()
+    assert invitation_send(invitation_id=invitation.pk) is False
 
 
 def test_a_leaving_nobody_announced_still_closes_the_link(client, team, member, invitation):
