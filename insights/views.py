@@ -5,7 +5,6 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -36,6 +35,7 @@ from surveys.actions import (
 from surveys.models import ResultsTalk, TeamAction
 from surveys.replies import ReplyRefused, reply_save, round_replies
 from teams.access import can_manage_unit, get_unit_or_404, require_unit_manager, require_unit_results_viewer
+from teams.redirects import local_path
 from teams.services import audit_record
 
 
@@ -395,12 +395,9 @@ def action_status(request, unit_id: int):
     messages.success(
         request, f"“{action.title}” is now {TeamAction.Status(form.cleaned_data['status']).label.lower()}."
     )
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = reverse("team_results", args=[unit.pk])
-    return redirect(back)
+    return redirect(
+        local_path(request, request.POST.get("next", "")) or reverse("team_results", args=[unit.pk])
+    )
 
 
 @require_POST

@@ -12,7 +12,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,6 +32,7 @@ from teams.invitations import (
     waiting_for_password,
 )
 from teams.models import User
+from teams.redirects import local_path
 from teams.services import audit_record
 
 PROBLEM_STATUS = {
@@ -166,12 +166,7 @@ def invitations_page(request):
 
 
 def _back(request) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("invitations")
+    return local_path(request, request.POST.get("next", "")) or reverse("invitations")
 
 
 @require_POST

@@ -14,13 +14,13 @@ from django.core.validators import validate_email
 from django.forms import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from joserfc.errors import JoseError
 
 from teams.audit import audit_sso_refused
 from teams.models import SingleSignOn, normalize_email_address
+from teams.redirects import local_path
 from teams.services import audit_record
 from teams.sso import SSO_BACKEND, SignInRefused, claims_options, sso_client, sso_for_email, sso_user
 from teams.sso_forms import SignInForm, SingleSignOnForm
@@ -42,10 +42,7 @@ def _login_page(request, *, email: str = "", next_url: str = "", problem: str, s
 
 
 def _safe_next(request, next_url: str) -> str:
-    allowed = url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return next_url if allowed else ""
+    return local_path(request, next_url) or ""
 
 
 @require_POST

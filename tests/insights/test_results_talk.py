@@ -163,6 +163,12 @@ def test_an_owner_marks_their_action_done_another_member_cant(closed, team, lead
     assert login(leader).post(url, {"action": action.pk, "status": "open"}).status_code == 302
     action.refresh_from_db()
     assert action.status == "open" and action.done_at is None
+    # Back to the page it was sent from, when that is a page of this site; else the team's results.
+    back = login(member).post(url, {"action": action.pk, "status": "done", "next": "/home/#actions"})
+    assert back.url == "/home/#actions"
+    for junk in ("team_results", "https://evil.example/", "//evil.example/"):
+        sent = login(member).post(url, {"action": action.pk, "status": "open", "next": junk})
+        assert sent.status_code == 302 and sent.url == reverse("team_results", args=[team.pk]), junk
 
 
 def test_the_team_records_that_it_talked_the_result_through(closed, team, leader, login):

@@ -495,6 +495,9 @@ def test_the_resend_button_returns_to_the_page_it_was_on_and_only_on_this_site(
     url = reverse("invitation_resend", args=[person.pk])
     assert client.post(url, {"next": "/org/settings/people/?q=alice"}).url == "/org/settings/people/?q=alice"
     assert client.post(url, {"next": "https://evil.example/"}).url == reverse("invitations")
+    # A bare word is no page either (redirect() would look it up as a view's name: a 500).
+    for junk in ("invitations", "לڟױ", "//evil.example/", "/\\evil.example/"):
+        assert client.post(url, {"next": junk}).url == reverse("invitations"), junk
     page = client.get(reverse("invitations")).content.decode()
     assert "Send a new link" in page and "Nobody needs one now" in page
     assert reverse("invitations_send_all") not in page

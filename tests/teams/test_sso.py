@@ -132,8 +132,9 @@ def test_after_signing_in_the_person_lands_where_they_were_going(client, sso, pe
     assert page.status_code == 302 and page.url == target
 
 
-def test_a_next_address_on_another_site_is_ignored(client, sso, people):
-    page = sign_in(client, "mia@acme.test", "mia", next_url="https://evil.example/steal")
+@pytest.mark.parametrize("next_url", ["https://evil.example/steal", "org_chart", "//evil.example/"])
+def test_a_next_address_not_on_this_site_is_ignored(client, sso, people, next_url):
+    page = sign_in(client, "mia@acme.test", "mia", next_url=next_url)
     assert page.status_code == 302 and page.url == reverse("home")
 
 
