@@ -5,8 +5,12 @@ Each is sent, by someone allowed to use it, generated junk: text with NUL
 bytes, lone surrogates and bytes that are not UTF-8, huge numbers, very long
 strings, fields missing or extra, file parts, bodies over the limit, as
 url-encoded and multipart forms and in the query string and the path.
+
+400 examples a run, new ones each time; JUNK_EXAMPLES=5000 looks harder. A 500 it
+finds is kept as an @example once fixed.
 """
 
+import os
 import re
 from datetime import timedelta
 from urllib.parse import quote
@@ -274,7 +278,7 @@ PULSE_FORM = urlencoded(
 
 
 @settings(
-    max_examples=400,
+    max_examples=int(os.environ.get("JUNK_EXAMPLES", "400")),
     deadline=None,
     database=None,
     suppress_health_check=[
@@ -290,6 +294,13 @@ PULSE_FORM = urlencoded(
     attempt=(("pulse_answer", PULSE), ("POST", None, "", "application/x-www-form-urlencoded", PULSE_FORM))
 )
 @example(attempt=(("org_dashboard", "/dashboard/"), ("GET", None, "within=%C2%B2", None, b"")))
+# Found by this test: a bare word as `next` was taken for a view's name.
+@example(
+    attempt=(
+        ("invitation_resend", "/org/invitations/<int:person_id>/send/"),
+        ("POST", None, "", "application/x-www-form-urlencoded", b"next=invitations"),
+    )
+)
 def test_junk_never_gets_a_server_error(client, cast, attempt):
     (name, pattern), (method, parameters, query, content_type, body) = attempt
     unit = str(cast["unit_id"])
