@@ -10,19 +10,34 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.cache import cache
+from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from teams.models import Organization
+from teams.signals import organization_changed
 
 # Read from the cache, not the database: a fragment (an htmx swap) would otherwise pay one more
-# query for its organization. A zone an admin changes shows everywhere within this many seconds.
+# query for its organization. The settings page forgets the kept zone when it saves a new one, so
+# it shows at once wherever the cache is shared (CACHE_URL=redis://…); a web process with its own
+# (locmem://, the default) may show the old zone for up to this many seconds.
 ZONE_CACHE_SECONDS = 60
+
+
+def _key(organization_id: int) -> str:
+    return f"org-time-zone:{organization_id}"
+
+
+@receiver(organization_changed, dispatch_uid="config.timezones.forget")
+def _forget_zone(sender, *, organization, changed: dict, **kwargs) -> None:
+    if "time_zone" in changed:  # once committed: a page read before then would keep the old one
+        transaction.on_commit(lambda: cache.delete(_key(organization.pk)))
 
 
 def organization_zone_name(organization_id: int) -> str:
     return cache.get_or_set(
-        f"org-time-zone:{organization_id}",
+        _key(organization_id),
         lambda: (
             Organization.objects.filter(pk=organization_id).values_list("time_zone", flat=True).first()
             or "UTC"

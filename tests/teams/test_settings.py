@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from config.timezones import organization_zone_name
 from surveys.models import PulseSchedule
 from surveys.scheduling import schedule_save
 from surveys.selectors import schedule_in_force
@@ -169,6 +170,13 @@ def test_a_new_time_zone_moves_the_next_pulses_to_the_same_local_time(admin_clie
     assert default.next_slot_at == datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
     [row] = audit("organization.change")
     assert row.details == {"before": {"time_zone": "UTC"}, "after": {"time_zone": "America/New_York"}}
+
+
+def test_pages_read_a_new_time_zone_at_once(admin_client, org, django_capture_on_commit_callbacks):
+    assert organization_zone_name(org.pk) == "UTC"  # kept for the next pages
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("settings_organization"), org_form(org, time_zone="Asia/Tokyo"))
+    assert organization_zone_name(org.pk) == "Asia/Tokyo"
 
 
 # --- units ----------------------------------------------------------------------------------
