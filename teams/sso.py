@@ -183,7 +183,10 @@ def sso_user(sso: SingleSignOn, claims: dict) -> User:
         try:
             with transaction.atomic():
                 SsoIdentity.objects.create(user=user, issuer=sso.issuer, subject=subject)
-        except IntegrityError:  # the same sign-in twice at once: the other one linked it
+        except IntegrityError:
+            # The same sign-in twice at once (the other one linked it), or this provider account
+            # is linked to someone of another organization under a shared issuer (Google's): then
+            # the address alone signs in, as before links existed.
             link = SsoIdentity.objects.filter(user=user, issuer=sso.issuer).first()
     if link is not None and link.subject != subject:
         raise SignInRefused(
