@@ -9,6 +9,7 @@ provider account (its `sub`): from then on it alone signs them in, whatever emai
 
 import logging
 import time
+from urllib.parse import urlencode
 
 import requests
 from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App
@@ -99,6 +100,23 @@ def sso_client(sso: SingleSignOn) -> DjangoOAuth2App:
         kept = _metadata[url] = {}
     app.server_metadata = kept
     return app
+
+
+def sign_out_url(sso: SingleSignOn, *, id_token: str, back_to: str) -> str | None:
+    """Where to send a browser signing out here so it is signed out of the provider too (OpenID
+    Connect RP-initiated logout), then sent back to `back_to`; None when the provider has no
+    logout endpoint or can't be reached (then only this site's session ends)."""
+    try:
+        endpoint = sso_client(sso).load_server_metadata().get("end_session_endpoint")
+    except (requests.RequestException, ValueError, RuntimeError) as exc:
+        log.warning("Single sign-on of organization %s: no provider sign-out (%s)", sso.organization_id, exc)
+        return None
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        return None
+    query = {"client_id": sso.client_id, "post_logout_redirect_uri": back_to}
+    if id_token:
+        query["id_token_hint"] = id_token
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(query)}"
 
 
 def claims_options(sso: SingleSignOn) -> dict:

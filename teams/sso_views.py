@@ -7,13 +7,14 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.validators import validate_email
 from django.forms import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from joserfc.errors import JoseError
@@ -22,12 +23,21 @@ from teams.audit import audit_sso_refused
 from teams.models import SingleSignOn, normalize_email_address
 from teams.redirects import local_path
 from teams.services import audit_record
-from teams.sso import SSO_BACKEND, SignInRefused, claims_options, sso_client, sso_for_email, sso_user
+from teams.sso import (
+    SSO_BACKEND,
+    SignInRefused,
+    claims_options,
+    sign_out_url,
+    sso_client,
+    sso_for_email,
+    sso_user,
+)
 from teams.sso_forms import SignInForm, SingleSignOnForm
 
 log = logging.getLogger(__name__)
 
 FLOWS = "sso_flows"  # session key: state -> the organization and where to go afterwards
+SIGNED_IN_WITH = "sso_signed_in"  # session key: the organization whose provider signed them in, its ID token
 MAX_FLOWS = 5  # sign-ins started and not finished, kept per browser
 
 
@@ -155,7 +165,46 @@ def sso_callback(request):
         audit_sso_refused(request, sso, claims, reason=refusal.reason)
         return _login_page(request, email=claims.get("email") or "", problem=str(refusal), status=403)
     login(request, user, backend=SSO_BACKEND)
+    request.session[SIGNED_IN_WITH] = {
+        "organization": sso.organization_id,
+        "id_token": token.get("id_token", ""),
+    }
     return redirect(flow["next"] or settings.LOGIN_REDIRECT_URL)
+
+
+@never_cache
+@require_POST
+def sign_out(request):
+    """Sign out here; someone signed in through their company's provider is then signed out
+    there too, when it offers it (and sent back to the login page)."""
+    signed_in_with = request.session.get(SIGNED_IN_WITH) or {}
+    logout(request)
+    sso = (
+        SingleSignOn.objects.select_related("organization")
+        .filter(organization_id=signed_in_with.get("organization"), enabled=True)
+        .first()
+        if signed_in_with
+        else None
+    )
+    provider_url = (
+        sign_out_url(
+            sso,
+            id_token=signed_in_with.get("id_token", ""),
+            back_to=request.build_absolute_uri(reverse("login")),
+        )
+        if sso is not None
+        else None
+    )
+    if provider_url is None:
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    # As for signing in: a page that moves on by itself, not a redirect the policy would refuse.
+    page = render(
+        request,
+        "teams/sso_leaving.html",
+        {"organization": sso.organization, "url": provider_url, "out": True},
+    )
+    page["Refresh"] = f"0;url={provider_url}"
+    return page
 
 
 def _require_org_admin(user) -> None:
@@ -192,5 +241,6 @@ def sso_settings(request):
         "form": form,
         "saved": saved,
         "callback_url": request.build_absolute_uri(reverse("sso_callback")),
+        "signed_out_url": request.build_absolute_uri(reverse("login")),
     }
     return render(request, "teams/sso_settings.html", context, status=status)

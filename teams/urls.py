@@ -44,7 +44,7 @@ urlpatterns = [
     path("login/sso/", sso_views.sso_start, name="sso_start"),
     path("login/sso/callback/", sso_views.sso_callback, name="sso_callback"),
     path("org/sso/", sso_views.sso_settings, name="sso_settings"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", sso_views.sign_out, name="logout"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(form_class=ThrottledPasswordResetForm),

@@ -21,6 +21,7 @@ def provider(tmp_path_factory, live_server):
             "client_id": "acme",
             "client_secret": SECRET,
             "redirect_uris": [f"{live_server.url}/login/sso/callback/"],
+            "post_logout_redirect_uris": [f"{live_server.url}/login/"],
         }
     ]
     with running_provider(tmp_path_factory.mktemp("provider"), people=people, clients=clients) as provider:
@@ -61,6 +62,16 @@ def test_a_person_signs_in_with_their_company_account(acme, provider, new_page, 
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(f"{live_server.url}/")
     assert page.locator(".who").inner_text() == "Mia · Acme"
+
+    # Logging out here logs out at the provider too, and comes back to the login page.
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_server.url}/login/")
+    page.goto("/")
+    page.wait_for_url(f"{live_server.url}/login/**")
+    page.get_by_label("Email").fill("mia@acme.test")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in with your company account").click()
+    page.wait_for_url(f"{provider.base}/login/**")  # the provider asks for the password again
 
 
 @pytest.mark.parametrize("phone", [True, False], ids=["phone", "laptop"])

@@ -98,11 +98,14 @@ def _form(page: requests.Response) -> tuple[str, dict[str, str]]:
     return urljoin(page.url, parser.action), parser.fields
 
 
-def through_provider(authorize_url: str, username: str, *, allow: bool = True) -> str:
+def through_provider(
+    authorize_url: str, username: str, *, allow: bool = True, browser: requests.Session | None = None
+) -> str:
     """What a person does at the provider: open the authorization URL, sign in there with the
     username and password, and allow (or refuse) Purpose Pulse on the consent page. Returns the
-    URL the provider sends the browser back to (the redirect URI with code and state)."""
-    browser = requests.Session()
+    URL the provider sends the browser back to (the redirect URI with code and state). Pass
+    `browser` to keep the provider's session (its cookies) afterwards."""
+    browser = browser or requests.Session()
     page = browser.get(authorize_url, timeout=30)  # redirected to the provider's login page
     assert "/login/" in page.url, page.url
     action, fields = _form(page)

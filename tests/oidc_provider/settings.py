@@ -47,4 +47,7 @@ OAUTH2_PROVIDER = {
     "PKCE_REQUIRED": True,
     "SCOPES": {"openid": "Sign you in", "email": "Your email address", "profile": "Your name"},
     "OAUTH2_VALIDATOR_CLASS": "tests.oidc_provider.validators.PeopleValidator",
+    # Single logout: an ID token of this provider's session signs it out without asking.
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
 }

@@ -9,6 +9,7 @@ from unittest.mock import ANY
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from django.contrib.auth import authenticate
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -48,7 +49,12 @@ PEOPLE = {
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     clients = [
-        {"client_id": "acme", "client_secret": SECRET, "redirect_uris": [CALLBACK]},
+        {
+            "client_id": "acme",
+            "client_secret": SECRET,
+            "redirect_uris": [CALLBACK],
+            "post_logout_redirect_uris": ["http://testserver/login/"],
+        },
         {"client_id": "other", "client_secret": "other-Secret-456", "redirect_uris": [CALLBACK]},
     ]
     with running_provider(tmp_path_factory.mktemp("provider"), people=PEOPLE, clients=clients) as provider:
@@ -208,6 +214,40 @@ def test_an_inactive_account_is_refused(client, sso, people):
     page = sign_in(client, "ian@acme.test", "ian")
     assert page.status_code == 403 and signed_in_as(client) is None
     assert "switched off" in refusal(page)
+
+
+def test_signing_out_here_signs_out_of_the_provider_too(client, sso, people, provider):
+    at_provider = requests.Session()  # the browser's cookies at the provider
+    leaving = start(client, "mia@acme.test")
+    back = urlsplit(through_provider(provider_url(leaving), "mia", browser=at_provider))
+    client.get(back.path, {k: v[0] for k, v in parse_qs(back.query).items()})
+    assert signed_in_as(client) == people["mia"].pk
+
+    out = client.post(reverse("logout"))
+    assert signed_in_as(client) is None
+    assert "You are logged out of Purpose Pulse" in out.content.decode()
+    to_provider = provider_url(out)
+    assert to_provider.startswith(provider.issuer) and "id_token_hint=" in to_provider
+    ended = at_provider.get(to_provider, allow_redirects=False, timeout=30)
+    assert ended.status_code == 302 and ended.headers["Location"] == "http://testserver/login/"
+    # Signed out there too: signing in again asks for the password at the provider.
+    again = at_provider.get(provider_url(start(client, "mia@acme.test")), timeout=30)
+    assert "/login/" in urlsplit(again.url).path
+
+
+def test_signing_out_when_the_provider_cant_be_reached_signs_out_here(client, sso, people):
+    assert sign_in(client, "mia@acme.test", "mia").status_code == 302
+    SingleSignOn.objects.filter(pk=sso.pk).update(issuer="http://127.0.0.1:1/o")
+    out = client.post(reverse("logout"))
+    assert out.status_code == 302 and out.url == reverse("login") and signed_in_as(client) is None
+
+
+def test_signing_out_after_a_password_sign_in_is_as_before(client, people, password):
+    people["ada"].set_password(password)
+    people["ada"].save()
+    client.force_login(people["ada"])
+    out = client.post(reverse("logout"))
+    assert out.status_code == 302 and out.url == reverse("login") and signed_in_as(client) is None
 
 
 def test_the_first_sign_in_links_the_provider_account_which_then_signs_in_whatever_its_email(
@@ -429,6 +469,7 @@ def test_an_admin_sets_up_single_sign_on_and_it_works(client, org, org_admin, pr
     client.force_login(org_admin)
     page = client.get(reverse("sso_settings"))
     assert page.status_code == 200 and CALLBACK in page.content.decode()
+    assert "sign-out redirect URI <code>http://testserver/login/</code>" in page.content.decode()
     saved = client.post(reverse("sso_settings"), settings_form(provider))
     assert saved.status_code == 302
     sso = SingleSignOn.objects.get(organization=org)
