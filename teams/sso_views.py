@@ -99,11 +99,17 @@ def sso_start(request):
     flows = dict(list(request.session.get(FLOWS, {}).items())[-(MAX_FLOWS - 1) :])
     flows[state] = {"organization": sso.organization_id, "next": next_url}
     request.session[FLOWS] = flows
-    # Not a redirect: the login page's policy (form-action 'self') covers where its form's answer
-    # redirects to, and refuses another site. A page that moves on by itself, with a link, is allowed.
-    provider_url = response["Location"]
-    page = render(request, "teams/sso_leaving.html", {"organization": sso.organization, "url": provider_url})
-    page["Refresh"] = f"0;url={provider_url}"
+    return _to_provider(request, sso, response["Location"])
+
+
+def _to_provider(request, sso: SingleSignOn, url: str, *, out: bool = False):
+    """A page that moves on to the provider by itself, with a link. Not a redirect: the pages'
+    policy (form-action 'self') covers where a form's answer redirects to, and refuses another
+    site; a Refresh header and a link are navigations it allows."""
+    page = render(
+        request, "teams/sso_leaving.html", {"organization": sso.organization, "url": url, "out": out}
+    )
+    page["Refresh"] = f"0;url={url}"
     return page
 
 
@@ -179,32 +185,21 @@ def sign_out(request):
     there too, when it offers it (and sent back to the login page)."""
     signed_in_with = request.session.get(SIGNED_IN_WITH) or {}
     logout(request)
-    sso = (
-        SingleSignOn.objects.select_related("organization")
-        .filter(organization_id=signed_in_with.get("organization"), enabled=True)
-        .first()
-        if signed_in_with
-        else None
-    )
-    provider_url = (
-        sign_out_url(
-            sso,
-            id_token=signed_in_with.get("id_token", ""),
-            back_to=request.build_absolute_uri(reverse("login")),
+    sso = None
+    if signed_in_with:
+        sso = (
+            SingleSignOn.objects.select_related("organization")
+            .filter(organization_id=signed_in_with["organization"], enabled=True)
+            .first()
         )
-        if sso is not None
-        else None
+    if sso is None:  # a password sign-in, or single sign-on switched off since
+        return redirect(settings.LOGOUT_REDIRECT_URL)
+    provider_url = sign_out_url(
+        sso, id_token=signed_in_with.get("id_token", ""), back_to=request.build_absolute_uri(reverse("login"))
     )
     if provider_url is None:
         return redirect(settings.LOGOUT_REDIRECT_URL)
-    # As for signing in: a page that moves on by itself, not a redirect the policy would refuse.
-    page = render(
-        request,
-        "teams/sso_leaving.html",
-        {"organization": sso.organization, "url": provider_url, "out": True},
-    )
-    page["Refresh"] = f"0;url={provider_url}"
-    return page
+    return _to_provider(request, sso, provider_url, out=True)
 
 
 def _require_org_admin(user) -> None:
