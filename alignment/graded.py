@@ -78,6 +78,7 @@ class TeamResult:
     alignment: list[float | None]  # per answer; None = not judged
     named: list[list[bool]]  # per answer, per idea
     situation: str | None
+    close_call: str | None = None  # the runner-up, when the situation model was not sure
 
 
 def _pairs(results: Sequence[TeamResult]):
@@ -145,6 +146,27 @@ def situation_accuracy(results: Sequence[TeamResult]) -> float:
     return float(np.mean([r.situation == r.team.situation for r in results]))
 
 
+def situation_sure_share(results: Sequence[TeamResult]) -> float:
+    """Share of teams whose situation is given without a doubt (no close call)."""
+    return float(np.mean([r.close_call is None for r in results]))
+
+
+def situation_sure_accuracy(results: Sequence[TeamResult]) -> float:
+    sure = [r.situation == r.team.situation for r in results if r.close_call is None]
+    return float(np.mean(sure)) if sure else float("nan")
+
+
+def situation_close_call_accuracy(results: Sequence[TeamResult]) -> float:
+    """Of the close calls, how many had the team's situation first (of the two named)."""
+    close = [r.situation == r.team.situation for r in results if r.close_call is not None]
+    return float(np.mean(close)) if close else float("nan")
+
+
+def situation_named(results: Sequence[TeamResult]) -> float:
+    """Share of teams whose situation is the one given, or the runner-up of a close call."""
+    return float(np.mean([r.team.situation in (r.situation, r.close_call) for r in results]))
+
+
 def answer_spearman(results: Sequence[TeamResult]) -> float:
     pairs = [
         (r.alignment[i], a.grade)
@@ -170,6 +192,10 @@ METRICS = {
     "idea_precision": lambda rs: idea_prf(rs)[0],
     "idea_recall": lambda rs: idea_prf(rs)[1],
     "situation_accuracy": situation_accuracy,
+    "situation_sure_share": situation_sure_share,
+    "situation_sure_accuracy": situation_sure_accuracy,
+    "situation_close_call_accuracy": situation_close_call_accuracy,
+    "situation_named": situation_named,
     "faithful_median": lambda rs: median_of(rs, is_faithful),
     "off_target_median": lambda rs: median_of(rs, is_off_target),
     "spearman": answer_spearman,

@@ -16,6 +16,9 @@ from alignment.graded import (
     median_of,
     pairwise_ordering,
     situation_accuracy,
+    situation_named,
+    situation_sure_accuracy,
+    situation_sure_share,
     traps_below_faithful,
 )
 from alignment.reading import band_of
@@ -52,3 +55,11 @@ def test_bands_on_teams_never_fitted_on(outside):
 def test_situations_on_teams_never_fitted_on_stay_at_their_measured_level(outside):
     """Measured 0.70 [0.60, 0.80]; short of the 75% the issue asks for (docs/alignment.md)."""
     assert situation_accuracy(outside) >= 0.6
+
+
+def test_situations_without_a_close_call_are_right_four_times_in_five_on_teams_never_fitted_on(outside):
+    """Measured: 0.86 of the 52% called without a doubt; the situation named, first or as the
+    close call, for 0.89 of the teams."""
+    assert 0.1 <= situation_sure_share(outside) <= 0.9
+    assert situation_sure_accuracy(outside) >= 0.75
+    assert situation_named(outside) >= 0.8

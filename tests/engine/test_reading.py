@@ -17,6 +17,9 @@ from alignment.graded import (
     median_of,
     pairwise_ordering,
     situation_accuracy,
+    situation_named,
+    situation_sure_accuracy,
+    situation_sure_share,
     traps_below_faithful,
 )
 from alignment.reading import band_of, model_for
@@ -66,6 +69,16 @@ def test_held_out_bands_say_what_they_mean(held_out):
 def test_held_out_situations_stay_at_their_measured_level(held_out):
     """Short of the 75% the issue asks for (docs/alignment.md): this guards the level reached."""
     assert situation_accuracy(held_out) >= 0.55
+
+
+def test_held_out_situations_given_without_a_close_call_are_right_four_times_in_five(held_out):
+    """Measured 0.92 of the 30% of teams called without a doubt; the others name a runner-up,
+    and one of the two is the team's own situation for 0.89 of all teams (docs/alignment.md)."""
+    share = situation_sure_share(held_out)
+    assert 0.1 <= share <= 0.9  # both kinds of call happen
+    assert situation_sure_accuracy(held_out) >= 0.75
+    assert situation_named(held_out) >= 0.8
+    assert all(r.close_call != r.situation for r in held_out)
 
 
 def test_a_faithful_retelling_reads_high_and_a_twist_reads_low(semantic):

@@ -1,0 +1,89 @@
+"""A close call: when the situation model finds the runner-up nearly as likely, the reading names
+both (alignment.team.SituationModel), so a leader is not told one situation with false certainty."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alignment import SITUATIONS, read_team, score_answers
+from alignment.graded import GradedAnswer, load_graded
+from alignment.reading import Linear
+from alignment.team import SituationModel, situation_model_for
+
+GRADED = Path(__file__).resolve().parents[1] / "data" / "graded"
+CLASSES = ("aligned", "no_shared", "shared_other", "split")
+
+
+def model(ratio: float) -> SituationModel:
+    blank = Linear(np.zeros(1), np.ones(1), np.zeros((4, 1)), np.zeros(4))
+    return SituationModel(blank, CLASSES, ratio)
+
+
+@pytest.mark.parametrize(
+    ("probs", "code", "close_call"),
+    [
+        ([0.50, 0.05, 0.05, 0.40], "aligned", "split"),  # 0.40 is at least a fifth of 0.50
+        ([0.90, 0.03, 0.03, 0.04], "aligned", None),  # nothing else comes near
+        ([0.10, 0.02, 0.30, 0.58], "split", "shared_other"),
+        ([0.05, 0.80, 0.10, 0.05], "no_shared", None),
+    ],
+)
+def test_the_runner_up_is_named_only_when_it_comes_near(probs, code, close_call):
+    call = model(0.2).call_from(np.array(probs))
+    assert (call.code, call.close_call) == (code, close_call)
+    assert call.probability == max(probs)
+
+
+def test_the_shipped_model_carries_a_fitted_ratio(semantic):
+    shipped = situation_model_for(semantic.name)
+    assert shipped is not None and 0.05 < shipped.close_ratio < 0.95
+
+
+def read(team, encoder):
+    texts = [a.text for a in team.answers]
+    scores = score_answers(team.purpose, texts, team.ideas, encoder)
+    vectors = np.vstack(
+        [s.vector if s.vector is not None else np.zeros(encoder.dim, np.float32) for s in scores]
+    )
+    return read_team(
+        [s.alignment for s in scores],
+        vectors,
+        [s.ideas_named for s in scores],
+        len(team.ideas),
+        encoder,
+        statement=team.purpose,
+        texts=texts,
+    )
+
+
+def graded_team(team_id: str):
+    return next(t for t in load_graded(GRADED) if t.id == team_id)
+
+
+def test_a_scattered_team_with_some_good_answers_is_read_as_a_close_call(semantic):
+    # Hospice day services: graded "no shared purpose" (writer a); two of eight answers tell it back.
+    reading = read(graded_team("a-hospice-day-services"), semantic)
+    assert reading.situation == SITUATIONS["no_shared"]
+    assert reading.close_call == SITUATIONS["split"]
+
+
+def test_a_team_that_tells_it_back_is_read_without_a_doubt(semantic):
+    team = graded_team("a-hospice-day-services")
+    faithful = [
+        "Helping people with a terminal illness live well to the very end, with company and symptom care, "
+        "and giving their carers a few hours' rest.",
+        "A day a week where patients get company, their symptoms seen to and things they enjoy, and the "
+        "family at home gets a break.",
+        "Living well until the end for the patient, and a breather for whoever looks after them at home.",
+        "Company, symptom support and the things they still love, so people live well right to the end "
+        "while carers get some rest.",
+        "People who are dying still get to enjoy life here, with nurses on hand, and their carers get time off.",
+    ]
+    answers = [GradedAnswer(text, 3, [0, 1, 2], [], "paraphrase") for text in faithful]
+    reading = read(replace(team, situation="aligned", answers=answers), semantic)
+    assert reading.situation == SITUATIONS["aligned"]
+    assert reading.close_call is None
