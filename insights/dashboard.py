@@ -73,6 +73,7 @@ class UnitRow:
     previous_visible: bool = False
     approximate: bool = False
     situation_code: str = ""  # the latest round's, as its summary decided it
+    close_call_code: str = ""  # its runner-up, when the summary found the situation a close call
 
     @property
     def alignment(self) -> float | None:
@@ -108,6 +109,11 @@ class UnitRow:
         if self.alignment is None or self.children:
             return None
         return SITUATIONS.get(self.situation_code)
+
+    @property
+    def close_call(self) -> Situation | None:
+        """The situation nearly as likely as `situation` (shown beside it), under the same rule."""
+        return SITUATIONS.get(self.close_call_code) if self.situation else None
 
     @property
     def has_data(self) -> bool:
@@ -164,7 +170,7 @@ def _cohort_figures(tree: Tree, own: dict[int, tuple]) -> dict[int, tuple[Figure
             continue
         figures, approximate = Figures(), False
         if node.id in own:
-            respondents, invited, alignment, agreement, approximate, _, answered = own[node.id]
+            respondents, invited, alignment, agreement, approximate, _, answered, _ = own[node.id]
             figures.answered, figures.respondents, figures.invited = answered, respondents, invited
             figures.alignment_sum = (alignment or 0.0) * respondents
             if agreement is not None:
@@ -210,6 +216,7 @@ def _org_figures(organization: Organization) -> dict[int, UnitRow]:
         "approximate",
         "situation",
         "answered",
+        "situation_close_call",
     ):
         own[cohort_id][uid] = tuple(figures)
     for i, cohort in enumerate(cohorts):
@@ -231,7 +238,8 @@ def _org_figures(organization: Organization) -> dict[int, UnitRow]:
                 continue
             if taken[uid] == 0:
                 row.current, row.visible = figures, uid in shown
-                row.situation_code = own[cohort.pk].get(uid, ("",) * 6)[5]
+                decided = own[cohort.pk].get(uid, ("",) * 8)
+                row.situation_code, row.close_call_code = decided[5], decided[7]
             else:
                 row.previous, row.previous_visible = figures, uid in shown
             row.approximate |= approximate

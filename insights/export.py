@@ -16,6 +16,7 @@ HEADER = [
     "agreement",
     "change_since_last_round",
     "situation",
+    "situation_close_call",
 ]
 
 
@@ -57,5 +58,6 @@ def write_dashboard_csv(out, rows: Iterable[UnitRow], *, threshold: int) -> None
                 _fmt(row.agreement),
                 _fmt(row.change),
                 _text(row.situation.title) if row.situation else "",
+                _text(row.close_call.title) if row.close_call else "",
             ]
         )

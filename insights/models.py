@@ -87,6 +87,11 @@ class RoundSummary(models.Model):
     fit_parent_alignment = models.FloatField(null=True, blank=True)
     aligned_share = models.FloatField(null=True, blank=True)
     situation = models.CharField(max_length=16, blank=True)
+    situation_close_call = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="The runner-up situation when the engine found it nearly as likely (a close call).",
+    )
     ideas = models.JSONField(default=list, blank=True)
     idea_shares = models.JSONField(default=list, blank=True)
     agree_means = models.JSONField(default=list, blank=True)

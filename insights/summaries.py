@@ -137,6 +137,7 @@ def _summarize(*, round_id: int) -> RoundSummary:
     summary.agreement = reading.agreement
     summary.aligned_share = reading.aligned_share
     summary.situation = reading.situation.code if reading.situation else ""
+    summary.situation_close_call = reading.close_call.code if reading.close_call else ""
     summary.fit_alignment = _mean(r["fit_alignment"] for r in usable)
     summary.fit_parent_alignment = _mean(r["fit_parent_alignment"] for r in usable)
     summary.ideas = ideas

@@ -101,6 +101,7 @@ class Agenda:
     missed: list[str] = field(default_factory=list)
     partly: list[str] = field(default_factory=list)
     situation: object = None
+    close_call: object = None  # the situation nearly as likely, when the reading was a close call
     readings: list[str] = field(default_factory=list)
     low_items: list[tuple[str, float]] = field(default_factory=list)
     themes: list[Theme] = field(default_factory=list)
@@ -153,6 +154,7 @@ def agenda_for(results) -> Agenda:
         return agenda
     agenda.missed, agenda.partly = results.ideas_missed, results.ideas_partly
     agenda.situation = SITUATIONS.get(summary.situation)
+    agenda.close_call = SITUATIONS.get(summary.situation_close_call) if agenda.situation else None
     agenda.readings = results.readings if len(results.readings) > 1 else []
     means = summary.agree_means or []
     agenda.low_items = [

@@ -64,6 +64,11 @@ class TeamView:
         return SITUATIONS.get(self.latest.situation) if self.latest else None
 
     @property
+    def close_call(self):
+        """The situation nearly as likely as `situation`, when the engine found it a close call."""
+        return SITUATIONS.get(self.latest.situation_close_call) if self.situation else None
+
+    @property
     def ideas(self) -> list[tuple[str, float]]:
         if self.latest is None:
             return []

@@ -47,6 +47,7 @@ class SamplesReading:
     ideas: list[str]
     samples: list[SampleReading]
     situation: Situation | None  # only for two or more answers the engine could judge
+    close_call: Situation | None = None  # the situation nearly as likely, when it was a close call
 
 
 def unread_note(flags: list[str]) -> str:
@@ -73,11 +74,12 @@ def _sample_reading(text: str, score, ideas: list[str]) -> SampleReading:
 
 def _team_situation(
     purpose: str, samples: list[str], scores, ideas: list[str], encoder: Encoder
-) -> Situation | None:
-    """The situation a team answering like this would be placed in (None below two readable answers)."""
+) -> tuple[Situation | None, Situation | None]:
+    """The situation a team answering like this would be placed in, and its close call if it
+    was one (None, None below two readable answers)."""
     vectors = [s.vector for s in scores if s.vector is not None]
     if len(vectors) < 2:
-        return None
+        return None, None
     blank = np.zeros_like(vectors[0])
     reading = read_team(
         [s.alignment for s in scores],
@@ -88,7 +90,9 @@ def _team_situation(
         statement=purpose,
         texts=samples,
     )
-    return reading.situation if reading.respondents >= 2 else None
+    if reading.respondents < 2:
+        return None, None
+    return reading.situation, reading.close_call
 
 
 def samples_read(
@@ -98,8 +102,10 @@ def samples_read(
     ideas = statement_ideas(PurposeStatement(purpose=purpose, key_ideas=key_ideas))
     samples = [s[:SAMPLE_MAX_LENGTH] for s in samples[:MAX_SAMPLES]]
     scores = score_answers(purpose, samples, ideas, encoder)
+    situation, close_call = _team_situation(purpose, samples, scores, ideas, encoder)
     return SamplesReading(
         ideas=ideas,
         samples=[_sample_reading(text, score, ideas) for text, score in zip(samples, scores, strict=True)],
-        situation=_team_situation(purpose, samples, scores, ideas, encoder),
+        situation=situation,
+        close_call=close_call,
     )

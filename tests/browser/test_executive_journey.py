@@ -44,6 +44,8 @@ def test_executive_reads_the_org_drills_down_opens_a_team_and_exports(
     expect(page).to_have_url(re.compile(r"sort=drop"))
     first_change = table.locator("tbody tr").first.locator("td[data-label=Change]")
     expect(first_change).to_contain_text("▼")
+    # Teams whose answers sit between two situations name the runner-up beside the first.
+    expect(table.locator(".close-call-note").first).to_contain_text("a close call: could also be")
 
     # Open a team: the view explains the number.
     page.get_by_label("View", exact=True).select_option("")
@@ -67,6 +69,9 @@ def test_executive_reads_the_org_drills_down_opens_a_team_and_exports(
     rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
     assert {"unit", "alignment", "agreement", "response_rate_pct"} <= set(rows[0])
     assert any(r["unit"] == "Payments" for r in rows)
+    assert any(r["situation_close_call"] for r in rows) and all(
+        r["situation"] for r in rows if r["situation_close_call"]
+    )
 
 
 def test_dashboard_reads_on_a_phone(demo_with_history, new_page, log_in, screenshot):
@@ -77,6 +82,11 @@ def test_dashboard_reads_on_a_phone(demo_with_history, new_page, log_in, screens
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     screenshot(page, "executive-dashboard-phone")
+    # Every team listed, close calls included: still no sideways scrolling.
+    page.goto("/dashboard/?sort=lowest")
+    expect(page.locator(".close-call-note").first).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the team list scrolls sideways on a phone ({width}px)"
 
 
 def test_dashboard_toggles_sort_menu_and_legend_work_from_the_keyboard(demo_with_history, new_page, log_in):

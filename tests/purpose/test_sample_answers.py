@@ -1,10 +1,13 @@
 """Sample answers in the purpose editor: how the engine would read them, before a pulse goes out."""
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
 from alignment import SITUATIONS, ModelNotFound, split_ideas
+from alignment.graded import load_graded
 from alignment.reading import BANDS
 from purpose import views
 from purpose.engine import app_encoder
@@ -25,6 +28,7 @@ FRENCH = (
     "Nous aidons les petits commerces à accepter les paiements par carte, pour que chaque vente aboutisse."
 )
 BAND_LABELS = {label for _, label in BANDS}
+GRADED = Path(__file__).resolve().parents[1] / "data" / "graded"
 
 
 def edit_url(unit):
@@ -177,6 +181,23 @@ def test_the_readings_show_bands_ideas_twists_notes_and_the_situation(login, tea
     assert "No reading: too short to judge." in html
     assert "A team answering like this: " + escape(SITUATIONS["split"].title) in html
     assert escape(SITUATIONS["split"].explanation) in html
+
+
+def test_a_close_call_is_named_beside_the_situation(login, team, leader):
+    """Real engine: a graded team it reads as a close call (tests/engine/test_close_call.py), typed
+    in as sample answers, shows the runner-up too."""
+    hospice = next(t for t in load_graded(GRADED) if t.id == "a-hospice-day-services")
+    samples = "\n".join(a.text for a in hospice.answers)
+    html = read(
+        login(leader),
+        team,
+        samples,
+        purpose=hospice.purpose,
+        ideas="\n".join(hospice.ideas),
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "A team answering like this: " + escape(SITUATIONS["no_shared"].title) in html
+    assert f"could also read as “{escape(SITUATIONS['split'].title)}”" in html
 
 
 def test_the_purpose_and_ideas_as_typed_are_read_not_the_saved_version(login, team, leader, stub_reading):

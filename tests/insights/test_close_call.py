@@ -1,0 +1,117 @@
+"""A close call on every page that shows a situation: when the engine found the runner-up nearly
+as likely, the summary keeps it and the team view, the org table, the home page, the agenda and
+the CSV name it beside the situation; where the situation is hidden, so is the close call."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from alignment import SITUATIONS
+from alignment.graded import load_graded
+from insights import scoring, summaries
+from insights.wording import situation_for
+from surveys.answering import response_submit
+from surveys.models import Invitation, Response
+from surveys.rounds import round_open
+from teams.models import Membership
+from tests.factories import MembershipFactory, PurposeStatementFactory, closed_round_with_summary
+from tests.insights.test_results import payments_round
+from tests.insights.test_scoring import answers
+
+pytestmark = pytest.mark.django_db
+WHEN = datetime(2026, 10, 1, tzinfo=UTC)
+GRADED = Path(__file__).resolve().parents[1] / "data" / "graded"
+TO_THE_LEADER = SITUATIONS["aligned"].title
+ABOUT_THE_TEAM = situation_for(SITUATIONS["aligned"], viewer_leads=False).title
+
+
+@pytest.fixture
+def close_call(team):
+    """Payments' latest round, read as split with aligned nearly as likely."""
+    return closed_round_with_summary(
+        team, closes_at=WHEN, respondents=6, alignment=58.0, situation="split", situation_close_call="aligned"
+    )
+
+
+def test_the_team_view_names_the_close_call(login, leader, team, close_call):
+    html = login(leader).get(reverse("team_dashboard", args=[team.pk])).content.decode()
+    assert escape(SITUATIONS["split"].title) in html
+    assert "A close call:" in html and f"could also be “{escape(TO_THE_LEADER)}”" in html
+
+
+def test_the_org_table_names_the_close_call_in_the_third_person(login, executive, team, close_call):
+    client = login(executive)
+    for page in (
+        client.get(reverse("org_dashboard")),
+        client.get(reverse("org_dashboard"), HTTP_HX_REQUEST="true"),
+    ):
+        html = page.content.decode()
+        assert f"a close call: could also be “{escape(ABOUT_THE_TEAM)}”" in html
+
+
+def test_the_home_page_and_the_agenda_name_the_close_call_to_the_leader(login, leader, team, close_call):
+    client = login(leader)
+    home = client.get(reverse("home")).content.decode()
+    assert f"(a close call: could also be “{escape(TO_THE_LEADER)}”)" in home
+    talk = client.get(reverse("talk_it_through", args=[team.pk])).content.decode()
+    assert f"it could also be “{escape(TO_THE_LEADER)}”" in talk
+
+
+def test_the_csv_has_the_close_call_in_its_own_column(login, executive, close_call):
+    export = login(executive).get(reverse("org_dashboard_csv"))
+    rows = {row["unit"]: row for row in csv.DictReader(io.StringIO(export.content.decode()))}
+    assert rows["Payments"]["situation"] == SITUATIONS["split"].title
+    assert rows["Payments"]["situation_close_call"] == TO_THE_LEADER
+    assert rows["Product"]["situation_close_call"] == ""  # a roll-up has no situation, nor a close call
+
+
+def test_a_clear_reading_says_nothing_of_a_close_call(login, leader, executive, team):
+    payments_round(team, situation="aligned")
+    html = login(leader).get(reverse("team_dashboard", args=[team.pk])).content.decode()
+    assert escape(TO_THE_LEADER) in html and "close call" not in html
+    export = login(executive).get(reverse("org_dashboard_csv")).content.decode()
+    assert {row["unit"]: row for row in csv.DictReader(io.StringIO(export))}["Payments"][
+        "situation_close_call"
+    ] == ""
+
+
+def test_where_the_situation_is_hidden_so_is_the_close_call(login, executive, team):
+    closed_round_with_summary(
+        team, closes_at=WHEN, respondents=2, alignment=58.0, situation="split", situation_close_call="aligned"
+    )
+    client = login(executive)
+    table = client.get(reverse("org_dashboard")).content.decode()
+    assert "close call" not in table and escape(ABOUT_THE_TEAM) not in table
+    export = client.get(reverse("org_dashboard_csv")).content.decode()
+    payments = {row["unit"]: row for row in csv.DictReader(io.StringIO(export))}["Payments"]
+    assert payments["alignment"] == "" and payments["situation"] == payments["situation_close_call"] == ""
+
+
+def test_the_summary_keeps_the_close_call_the_engine_reads(team, leader):
+    """Real answers through scoring and the summary: a graded team the engine reads as a close call
+    (tests/engine/test_close_call.py) keeps it on its round summary."""
+    hospice = next(t for t in load_graded(GRADED) if t.id == "a-hospice-day-services")
+    PurposeStatementFactory(
+        unit=team, version=1, author=leader, purpose=hospice.purpose, key_ideas=hospice.ideas
+    )
+    for _ in hospice.answers:
+        MembershipFactory(unit=team, role=Membership.Role.MEMBER)
+    now = timezone.now()
+    pulse_round = round_open(
+        unit=team, scheduled_for=now, closes_at=now + timedelta(days=5), remind_at=None, now=now
+    )
+    invitations = Invitation.objects.filter(round=pulse_round).order_by("pk")
+    with mock.patch("insights.scoring.queue_round_scoring"):
+        for invitation, answer in zip(invitations, hospice.answers, strict=False):
+            response_submit(invitation=invitation, answers=answers(answer.text), seen_revision=0)
+    scoring.response_score(response_id=Response.objects.filter(round=pulse_round).first().pk)
+    summary = summaries.round_summarize(round_id=pulse_round.pk)
+    assert summary.respondents == len(hospice.answers)
+    assert (summary.situation, summary.situation_close_call) == ("no_shared", "split")
