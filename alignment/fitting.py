@@ -52,7 +52,14 @@ from .reading import (
     model_for,
     model_path,
 )
-from .team import SITUATION_FEATURE_NAMES, SituationModel, situation_features, situation_model_for
+from .team import (
+    INTERVAL_LEVEL,
+    SITUATION_FEATURE_NAMES,
+    SituationModel,
+    alignment_interval,
+    situation_features,
+    situation_model_for,
+)
 
 # Chosen by cross-validation by team on the graded set (docs/alignment.md has the search).
 IDEA_C = 1.0
@@ -68,6 +75,10 @@ SURE_ACCURACY = 0.8
 SURE_MIN_SHARE = 0.1
 CLOSE_REPEATS = 10
 CLOSE_GRID = np.round(np.arange(0.1, 0.95, 0.05), 2)
+# The team's "likely between" interval is widened by the smallest factor on this grid that makes it
+# hold the team's graded figure (its answers' band centres) on INTERVAL_LEVEL of training teams.
+BAND_CENTRES = (12.5, 37.5, 62.5, 87.5)
+WIDEN_GRID = np.round(np.arange(0.8, 3.01, 0.05), 2)
 INNER_FOLDS = 4
 
 
@@ -219,7 +230,30 @@ def _fit_model(ds: Dataset, rows: np.ndarray, *, encoder_name: str, meta: dict |
     x = np.array([_team_features(ds, t, alignments[t]) for t in teams])
     y = np.array([ds.teams[t].situation for t in teams])
     situation = _situation_model(x, y)
-    return model, SituationModel(situation.linear, situation.classes, _close_ratio(x, y))
+    widen = _interval_widen([alignments[t] for t in teams], [ds.teams[t] for t in teams])
+    return model, SituationModel(situation.linear, situation.classes, _close_ratio(x, y), widen)
+
+
+def graded_figure(team: graded.GradedTeam, judged) -> float:
+    """A team's alignment as its grades put it: the mean of its judged answers' band centres."""
+    return float(np.mean([BAND_CENTRES[team.answers[i].grade] for i in judged]))
+
+
+def _interval_widen(readings: list[dict[int, float]], teams: list[graded.GradedTeam]) -> float:
+    """The smallest widening of the t interval (alignment.team.alignment_interval) that holds the
+    graded figure of at least INTERVAL_LEVEL of these teams, read out of fold."""
+    pairs = [
+        (r, graded_figure(team, sorted(r))) for r, team in zip(readings, teams, strict=True) if len(r) >= 2
+    ]
+    for widen in WIDEN_GRID:
+        held = [
+            low <= truth <= high
+            for r, truth in pairs
+            for low, high in [alignment_interval(list(r.values()), float(widen))]
+        ]
+        if np.mean(held) >= INTERVAL_LEVEL:
+            return float(widen)
+    return float(WIDEN_GRID[-1])
 
 
 def _situation_model(x: np.ndarray, y: np.ndarray) -> SituationModel:
@@ -328,8 +362,15 @@ def read_graded_team(
         if judged
         else None
     )
+    interval = alignment_interval([alignment[i] for i in judged], situation.interval_widen)
     return graded.TeamResult(
-        team, alignment, named, call.code if call else None, call.close_call if call else None
+        team,
+        alignment,
+        named,
+        call.code if call else None,
+        call.close_call if call else None,
+        interval,
+        graded_figure(team, judged) if judged else None,
     )
 
 

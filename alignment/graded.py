@@ -79,6 +79,8 @@ class TeamResult:
     named: list[list[bool]]  # per answer, per idea
     situation: str | None
     close_call: str | None = None  # the runner-up, when the situation model was not sure
+    interval: tuple[float, float] | None = None  # where the team's alignment likely lies
+    graded_figure: float | None = None  # the team's alignment as its grades put it (band centres)
 
 
 def _pairs(results: Sequence[TeamResult]):
@@ -167,6 +169,17 @@ def situation_named(results: Sequence[TeamResult]) -> float:
     return float(np.mean([r.team.situation in (r.situation, r.close_call) for r in results]))
 
 
+def interval_holds(results: Sequence[TeamResult]) -> float:
+    """Share of teams whose "likely between" interval holds their graded figure."""
+    held = [r.interval[0] <= r.graded_figure <= r.interval[1] for r in results if r.interval]
+    return float(np.mean(held)) if held else float("nan")
+
+
+def interval_width(results: Sequence[TeamResult]) -> float:
+    widths = [r.interval[1] - r.interval[0] for r in results if r.interval]
+    return float(np.mean(widths)) if widths else float("nan")
+
+
 def answer_spearman(results: Sequence[TeamResult]) -> float:
     pairs = [
         (r.alignment[i], a.grade)
@@ -196,6 +209,8 @@ METRICS = {
     "situation_sure_accuracy": situation_sure_accuracy,
     "situation_close_call_accuracy": situation_close_call_accuracy,
     "situation_named": situation_named,
+    "interval_holds": interval_holds,
+    "interval_width": interval_width,
     "faithful_median": lambda rs: median_of(rs, is_faithful),
     "off_target_median": lambda rs: median_of(rs, is_off_target),
     "spearman": answer_spearman,

@@ -75,6 +75,39 @@ def alignment_index(scores: Sequence[AnswerScore | float | None]) -> float | Non
     return round(float(np.mean(vals)), 2) if vals else None
 
 
+# The team's alignment "likely lies between": a Student t interval on the mean of its answers'
+# readings at this level, widened by a factor fitted on graded teams (SituationModel.interval_widen)
+# so that it holds the team's graded figure this often on teams left out of fitting.
+INTERVAL_LEVEL = 0.8
+# Student t quantiles at 0.9 (a two-sided 80% interval) for 1–30 degrees of freedom.
+_T90 = (
+    3.0777, 1.8856, 1.6377, 1.5332, 1.4759, 1.4398, 1.4149, 1.3968, 1.383, 1.3722,
+    1.3634, 1.3562, 1.3502, 1.345, 1.3406, 1.3368, 1.3334, 1.3304, 1.3277, 1.3253,
+    1.3232, 1.3212, 1.3195, 1.3178, 1.3163, 1.315, 1.3137, 1.3125, 1.3114, 1.3104,
+)  # fmt: skip
+_Z90 = 1.2816
+
+
+def _t90(df: int) -> float:
+    if df <= len(_T90):
+        return _T90[df - 1]
+    z = _Z90  # Cornish-Fisher beyond the table: within 1e-4 from 31 degrees of freedom on
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+
+
+def alignment_interval(
+    scores: Sequence[AnswerScore | float | None], widen: float = 1.0
+) -> tuple[float, float] | None:
+    """Where the team's alignment index likely lies (INTERVAL_LEVEL), given how many answered and
+    how far apart their readings are; None below two usable answers. Clipped to 0–100."""
+    vals = _alignments(scores)
+    if len(vals) < 2:
+        return None
+    mean, sd = float(np.mean(vals)), float(np.std(vals, ddof=1))
+    half = widen * _t90(len(vals) - 1) * sd / math.sqrt(len(vals))
+    return round(max(0.0, mean - half), 1), round(min(100.0, mean + half), 1)
+
+
 def aligned_share(
     scores: Sequence[AnswerScore | float | None], threshold: float = ALIGNED_ANSWER
 ) -> float | None:
@@ -272,6 +305,7 @@ class SituationModel:
     linear: Linear
     classes: tuple[str, ...]
     close_ratio: float = 1.0
+    interval_widen: float = 1.0  # for alignment_interval, fitted with it (alignment.fitting)
 
     def probabilities(self, alignments, vectors, statement_vector, texts, statement: str) -> np.ndarray:
         features = situation_features(alignments, vectors, statement_vector, texts, statement)
@@ -291,11 +325,21 @@ class SituationModel:
         return self.call(alignments, vectors, statement_vector, texts, statement).code
 
     def to_json(self) -> dict:
-        return {**self.linear.to_json(), "classes": list(self.classes), "close_ratio": self.close_ratio}
+        return {
+            **self.linear.to_json(),
+            "classes": list(self.classes),
+            "close_ratio": self.close_ratio,
+            "interval_widen": self.interval_widen,
+        }
 
     @classmethod
     def from_json(cls, raw: dict) -> SituationModel:
-        return cls(Linear.from_json(raw), tuple(raw["classes"]), float(raw.get("close_ratio", 1.0)))
+        return cls(
+            Linear.from_json(raw),
+            tuple(raw["classes"]),
+            float(raw.get("close_ratio", 1.0)),
+            float(raw.get("interval_widen", 1.0)),
+        )
 
 
 def situation_model_for(encoder_name: str) -> SituationModel | None:
@@ -314,6 +358,7 @@ class TeamReading:
     aligned_share: float | None
     situation: Situation | None
     idea_shares: list[float]
+    alignment_interval: tuple[float, float] | None = None  # likely lies between (INTERVAL_LEVEL)
     # The runner-up when the situation model found it nearly as likely as `situation` (a close
     # call: with a dozen answers the two are hard to tell apart); None when it was clear.
     close_call: Situation | None = None
@@ -356,6 +401,7 @@ def read_team(
         situation=found,
         idea_shares=idea_shares([idea_hits[i] for i in usable], n_ideas),
         close_call=close_call,
+        alignment_interval=alignment_interval(scores, model.interval_widen if model else 1.0),
     )
 
 

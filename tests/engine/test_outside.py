@@ -10,6 +10,7 @@ import pytest
 from alignment.fitting import build_dataset, shipped_results
 from alignment.graded import (
     idea_prf,
+    interval_holds,
     is_faithful,
     is_off_target,
     load_graded,
@@ -63,3 +64,8 @@ def test_situations_without_a_close_call_are_right_four_times_in_five_on_teams_n
     assert 0.1 <= situation_sure_share(outside) <= 0.9
     assert situation_sure_accuracy(outside) >= 0.75
     assert situation_named(outside) >= 0.8
+
+
+def test_the_likely_range_holds_on_teams_never_fitted_on(outside):
+    """Measured: the 80% interval holds the graded figure of 0.825 of the outside teams."""
+    assert interval_holds(outside) >= 0.7

@@ -1,5 +1,7 @@
-"""A close call: when the situation model finds the runner-up nearly as likely, the reading names
-both (alignment.team.SituationModel), so a leader is not told one situation with false certainty."""
+"""How sure a team reading is. A close call: when the situation model finds the runner-up nearly
+as likely, the reading names both (alignment.team.SituationModel), so a leader is not told one
+situation with false certainty. And the range the team's alignment likely lies in
+(alignment.team.alignment_interval)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 from alignment import SITUATIONS, read_team, score_answers
 from alignment.graded import GradedAnswer, load_graded
 from alignment.reading import Linear
-from alignment.team import SituationModel, situation_model_for
+from alignment.team import INTERVAL_LEVEL, SituationModel, alignment_interval, situation_model_for
 
 GRADED = Path(__file__).resolve().parents[1] / "data" / "graded"
 CLASSES = ("aligned", "no_shared", "shared_other", "split")
@@ -87,3 +89,39 @@ def test_a_team_that_tells_it_back_is_read_without_a_doubt(semantic):
     reading = read(replace(team, situation="aligned", answers=answers), semantic)
     assert reading.situation == SITUATIONS["aligned"]
     assert reading.close_call is None
+
+
+# --- Where the team's alignment likely lies ----------------------------------------------
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 12, 30, 31, 45, 200])
+def test_the_interval_is_a_student_t_interval_on_the_mean(n):
+    stats = pytest.importorskip("scipy.stats")  # a development dependency (scikit-learn's)
+    scores = list(np.linspace(20, 90, n))
+    low, high = alignment_interval(scores, widen=1.25)
+    mean, sd = np.mean(scores), np.std(scores, ddof=1)
+    half = 1.25 * stats.t.ppf(0.5 + INTERVAL_LEVEL / 2, n - 1) * sd / np.sqrt(n)
+    assert low == pytest.approx(max(0, mean - half), abs=0.06)
+    assert high == pytest.approx(min(100, mean + half), abs=0.06)
+
+
+def test_the_interval_needs_two_answers_and_stays_on_the_scale():
+    assert alignment_interval([]) is None and alignment_interval([70.0, None]) is None
+    assert alignment_interval([1.0, 99.0]) == (0.0, 100.0)
+    assert alignment_interval([60.0, 60.0, 60.0]) == (60.0, 60.0)
+
+
+def test_more_answers_or_closer_ones_narrow_it():
+    few = alignment_interval([40.0, 80.0, 60.0])
+    many = alignment_interval([40.0, 80.0, 60.0] * 4)
+    close = alignment_interval([55.0, 65.0, 60.0])
+    width = lambda i: i[1] - i[0]  # noqa: E731
+    assert width(many) < width(few) and width(close) < width(few)
+
+
+def test_the_shipped_model_carries_a_fitted_widening(semantic):
+    shipped = situation_model_for(semantic.name)
+    assert 1.0 <= shipped.interval_widen <= 2.0
+    reading = read(graded_team("a-hospice-day-services"), semantic)
+    low, high = reading.alignment_interval
+    assert low < reading.alignment < high
