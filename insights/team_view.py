@@ -10,6 +10,7 @@ from django.utils.timezone import localtime
 
 from alignment import SITUATIONS
 from alignment.reading import BANDS, band_of
+from alignment.team import alignment_interval, situation_model_for
 from insights.charts import Point, histogram, trend_chart
 from insights.dashboard import UnitRow, org_figures
 from insights.models import AnswerScore, RoundSummary
@@ -62,6 +63,15 @@ class TeamView:
     @property
     def situation(self):
         return SITUATIONS.get(self.latest.situation) if self.latest else None
+
+    @property
+    def alignment_interval(self) -> tuple[float, float] | None:
+        """Where the latest round's alignment likely lies (alignment.team.alignment_interval), from
+        its stored scores and the widening fitted for the model that read them."""
+        if self.latest is None:
+            return None
+        model = situation_model_for(self.latest.scored_model)
+        return alignment_interval(self.latest.scores, model.interval_widen if model else 1.0)
 
     @property
     def close_call(self):

@@ -1,6 +1,7 @@
-"""A close call on every page that shows a situation: when the engine found the runner-up nearly
-as likely, the summary keeps it and the team view, the org table, the home page, the agenda and
-the CSV name it beside the situation; where the situation is hidden, so is the close call."""
+"""How sure a reading is, on the pages. A close call on every page that shows a situation: when
+the engine found the runner-up nearly as likely, the summary keeps it and the team view, the org
+table, the home page, the agenda and the CSV name it beside the situation; where the situation is
+hidden, so is the close call. And the team view's "likely between" range for the alignment."""
 
 import csv
 import io
@@ -15,6 +16,7 @@ from django.utils.html import escape
 
 from alignment import SITUATIONS
 from alignment.graded import load_graded
+from alignment.team import alignment_interval, situation_model_for
 from insights import scoring, summaries
 from insights.wording import situation_for
 from surveys.answering import response_submit
@@ -115,3 +117,12 @@ def test_the_summary_keeps_the_close_call_the_engine_reads(team, leader):
     summary = summaries.round_summarize(round_id=pulse_round.pk)
     assert summary.respondents == len(hospice.answers)
     assert (summary.situation, summary.situation_close_call) == ("no_shared", "split")
+
+
+def test_the_team_view_says_where_the_alignment_likely_lies(login, leader, team):
+    scores = [22.0, 48.5, 61.0, 70.2, 88.0, 93.1]
+    summary = payments_round(team, scores=scores, scored_model="minilm-l6-v2-int8")
+    low, high = alignment_interval(scores, situation_model_for(summary.scored_model).interval_widen)
+    html = login(leader).get(reverse("team_dashboard", args=[team.pk])).content.decode()
+    assert f"likely {low:.0f}–{high:.0f}" in html
+    assert "with 6 answers read this far apart" in html
