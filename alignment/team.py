@@ -108,6 +108,27 @@ def alignment_interval(
     return round(max(0.0, mean - half), 1), round(min(100.0, mean + half), 1)
 
 
+def change_interval(
+    before: Sequence[AnswerScore | float | None],
+    after: Sequence[AnswerScore | float | None],
+    widen: float = 1.0,
+) -> tuple[float, float] | None:
+    """Where the change of the alignment index from `before` to `after` likely lies
+    (INTERVAL_LEVEL; Welch's t with the Welch–Satterthwaite degrees of freedom, widened as
+    alignment_interval is). When it holds 0 the change could be noise. None below two usable
+    answers on either side."""
+    a, b = _alignments(before), _alignments(after)
+    if len(a) < 2 or len(b) < 2:
+        return None
+    va, vb = float(np.var(a, ddof=1)) / len(a), float(np.var(b, ddof=1)) / len(b)
+    change = float(np.mean(b) - np.mean(a))
+    if va + vb == 0:
+        return round(change, 1), round(change, 1)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = widen * _t90(max(1, math.floor(df))) * math.sqrt(va + vb)
+    return round(change - half, 1), round(change + half, 1)
+
+
 def aligned_share(
     scores: Sequence[AnswerScore | float | None], threshold: float = ALIGNED_ANSWER
 ) -> float | None:

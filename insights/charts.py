@@ -13,6 +13,7 @@ class Point:
     label: str  # e.g. the round's date
     value: float | None  # 0–100, None when hidden or missing
     note: str = ""  # e.g. "purpose v3"
+    likely: tuple[float, float] | None = None  # where the value likely lies, drawn as a bar behind the dot
 
 
 def _svg(width: int, height: int, title: str, desc: str, body: str) -> SafeString:
@@ -70,6 +71,9 @@ def trend_chart(points: Sequence[Point], *, title: str = "Alignment over time") 
             continue
         x, y = xy(i, p.value)
         segment.append(f"{x:.1f},{y:.1f}")
+        if p.likely:
+            (_, y_low), (_, y_high) = xy(i, p.likely[0]), xy(i, p.likely[1])
+            parts.append(f'<line class="range" x1="{x:.1f}" x2="{x:.1f}" y1="{y_low:.1f}" y2="{y_high:.1f}"/>')
         parts.append(f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="4"/>')
     if len(segment) > 1:
         parts.append(f'<polyline class="line" points="{" ".join(segment)}"/>')
@@ -96,7 +100,9 @@ def trend_chart(points: Sequence[Point], *, title: str = "Alignment over time") 
                 f'<text class="note" x="{x:.1f}" y="{height - 8}" text-anchor="{anchor}">{escape(p.note)}</text>'
             )
     desc = "; ".join(
-        f"{p.label}: {'not shown' if p.value is None else f'{p.value:.0f}'}{f' ({p.note})' if p.note else ''}"
+        f"{p.label}: {'not shown' if p.value is None else f'{p.value:.0f}'}"
+        f"{f', likely {p.likely[0]:.0f}–{p.likely[1]:.0f}' if p.likely and p.value is not None else ''}"
+        f"{f' ({p.note})' if p.note else ''}"
         for p in points
     )
     return _svg(width, height, title, desc or "No rounds yet.", "".join(parts))

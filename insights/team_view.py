@@ -10,7 +10,7 @@ from django.utils.timezone import localtime
 
 from alignment import SITUATIONS
 from alignment.reading import BANDS, band_of
-from alignment.team import alignment_interval, situation_model_for
+from alignment.team import alignment_interval, change_interval, situation_model_for
 from insights.charts import Point, histogram, trend_chart
 from insights.dashboard import UnitRow, org_figures
 from insights.models import AnswerScore, RoundSummary
@@ -68,10 +68,17 @@ class TeamView:
     def alignment_interval(self) -> tuple[float, float] | None:
         """Where the latest round's alignment likely lies (alignment.team.alignment_interval), from
         its stored scores and the widening fitted for the model that read them."""
-        if self.latest is None:
-            return None
-        model = situation_model_for(self.latest.scored_model)
-        return alignment_interval(self.latest.scores, model.interval_widen if model else 1.0)
+        return _likely(self.latest) if self.latest else None
+
+    @property
+    def change_could_be_noise(self) -> bool:
+        """True when the change since the round before (both shown) is within what the two
+        rounds' answers allow (alignment.team.change_interval holds 0)."""
+        if self.latest is None or len(self.summaries) < 2 or self.summaries[-2].pk not in self.shown_ids:
+            return False
+        before = self.summaries[-2]
+        interval = change_interval(before.scores, self.latest.scores, _widen(self.latest))
+        return interval is not None and interval[0] <= 0 <= interval[1]
 
     @property
     def close_call(self):
@@ -105,6 +112,7 @@ class TeamView:
                 localtime(s.closes_at, org_zone(self.unit.organization)).strftime("%-d %b"),
                 s.alignment if s.pk in self.shown_ids else None,
                 f"v{s.round.purpose_statement.version}",
+                _likely(s) if s.pk in self.shown_ids else None,
             )
             for s in self.summaries[-TREND_ROUNDS:]
         ]
@@ -112,6 +120,16 @@ class TeamView:
 
     def spread(self):
         return histogram(self.latest.scores, title="Spread of answers") if self.latest else None
+
+
+def _widen(summary: RoundSummary) -> float:
+    """The interval widening fitted for the model that read the round (plain t for another)."""
+    model = situation_model_for(summary.scored_model)
+    return model.interval_widen if model else 1.0
+
+
+def _likely(summary: RoundSummary) -> tuple[float, float] | None:
+    return alignment_interval(summary.scores, _widen(summary))
 
 
 def team_view(unit: Unit) -> TeamView:

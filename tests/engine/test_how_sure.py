@@ -14,7 +14,13 @@ import pytest
 from alignment import SITUATIONS, read_team, score_answers
 from alignment.graded import GradedAnswer, load_graded
 from alignment.reading import Linear
-from alignment.team import INTERVAL_LEVEL, SituationModel, alignment_interval, situation_model_for
+from alignment.team import (
+    INTERVAL_LEVEL,
+    SituationModel,
+    alignment_interval,
+    change_interval,
+    situation_model_for,
+)
 
 GRADED = Path(__file__).resolve().parents[1] / "data" / "graded"
 CLASSES = ("aligned", "no_shared", "shared_other", "split")
@@ -125,3 +131,23 @@ def test_the_shipped_model_carries_a_fitted_widening(semantic):
     reading = read(graded_team("a-hospice-day-services"), semantic)
     low, high = reading.alignment_interval
     assert low < reading.alignment < high
+
+
+def test_the_change_interval_is_welchs():
+    stats = pytest.importorskip("scipy.stats")
+    before, after = [50.0, 60.0, 70.0, 55.0, 65.0, 58.0], [30.0, 42.0, 50.0, 35.0]
+    low, high = change_interval(before, after)
+    va, vb = np.var(before, ddof=1) / 6, np.var(after, ddof=1) / 4
+    df = (va + vb) ** 2 / (va**2 / 5 + vb**2 / 3)
+    half = stats.t.ppf(0.5 + INTERVAL_LEVEL / 2, np.floor(df)) * np.sqrt(va + vb)
+    change = np.mean(after) - np.mean(before)
+    assert (low, high) == (pytest.approx(change - half, abs=0.06), pytest.approx(change + half, abs=0.06))
+
+
+def test_a_change_within_the_answers_spread_could_be_noise_and_a_big_one_is_not():
+    scattered = [20.0, 90.0, 45.0, 70.0, 30.0]
+    low, high = change_interval(scattered, [x - 8 for x in scattered])
+    assert low < 0 < high
+    low, high = change_interval([20.0, 25.0, 22.0, 30.0], [80.0, 85.0, 78.0, 90.0])
+    assert low > 0
+    assert change_interval([70.0], [20.0, 30.0]) is None

@@ -126,3 +126,35 @@ def test_the_team_view_says_where_the_alignment_likely_lies(login, leader, team)
     html = login(leader).get(reverse("team_dashboard", args=[team.pk])).content.decode()
     assert f"likely {low:.0f}–{high:.0f}" in html
     assert "with 6 answers read this far apart" in html
+
+
+def test_the_trend_draws_each_rounds_likely_range(login, leader, team):
+    scores = [22.0, 48.5, 61.0, 70.2, 88.0, 93.1]
+    summary = payments_round(team, scores=scores, scored_model="minilm-l6-v2-int8")
+    low, high = alignment_interval(scores, situation_model_for(summary.scored_model).interval_widen)
+    html = login(leader).get(reverse("team_dashboard", args=[team.pk])).content.decode()
+    chart = html.split("Alignment of Payments over time")[1].split("</svg>")[0]
+    assert '<line class="range"' in chart and f"likely {low:.0f}–{high:.0f}" in chart
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "noise"),
+    [
+        ([20.0, 90.0, 45.0, 70.0, 30.0, 60.0], [12.0, 82.0, 37.0, 62.0, 22.0, 52.0], True),
+        ([20.0, 25.0, 22.0, 30.0, 24.0, 28.0], [80.0, 85.0, 78.0, 90.0, 84.0, 88.0], False),
+    ],
+)
+def test_a_change_the_answers_cant_tell_from_noise_says_so(login, leader, team, before, after, noise):
+    for closes_at, scores in ((WHEN, before), (WHEN + timedelta(days=28), after)):
+        closed_round_with_summary(
+            team,
+            closes_at=closes_at,
+            respondents=6,
+            alignment=sum(scores) / 6,
+            scores=scores,
+            scored_model="minilm-l6-v2-int8",
+        )
+    glance = login(leader).get(reverse("team_dashboard", args=[team.pk])).content.decode()
+    glance = glance.split('id="glance-title"')[1].split("</section>")[0]
+    assert ("▼" in glance) if noise else ("▲" in glance)
+    assert ("could be noise" in glance) is noise
