@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -363,7 +364,9 @@ class SituationModel:
         )
 
 
+@lru_cache(maxsize=8)
 def situation_model_for(encoder_name: str) -> SituationModel | None:
+    """The committed situation model for this encoder (read once per process, like model_for)."""
     model = model_for(encoder_name)
     raw = model.meta.get("situation") if model else None
     return SituationModel.from_json(raw) if raw else None
