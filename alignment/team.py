@@ -121,11 +121,26 @@ def change_interval(
     a, b = _alignments(before), _alignments(after)
     if len(a) < 2 or len(b) < 2:
         return None
-    va, vb = float(np.var(a, ddof=1)) / len(a), float(np.var(b, ddof=1)) / len(b)
-    change = float(np.mean(b) - np.mean(a))
+    return change_interval_of(
+        (len(a), float(np.mean(a)), float(np.std(a, ddof=1))),
+        (len(b), float(np.mean(b)), float(np.std(b, ddof=1))),
+        widen,
+    )
+
+
+def change_interval_of(
+    before: tuple[int, float, float], after: tuple[int, float, float], widen: float = 1.0
+) -> tuple[float, float] | None:
+    """change_interval from each round's (answers, mean, sample standard deviation), as round
+    summaries keep them."""
+    (na, ma, sa), (nb, mb, sb) = before, after
+    if na < 2 or nb < 2:
+        return None
+    va, vb = sa * sa / na, sb * sb / nb
+    change = mb - ma
     if va + vb == 0:
         return round(change, 1), round(change, 1)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
     half = widen * _t90(max(1, math.floor(df))) * math.sqrt(va + vb)
     return round(change - half, 1), round(change + half, 1)
 

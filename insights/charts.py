@@ -73,7 +73,9 @@ def trend_chart(points: Sequence[Point], *, title: str = "Alignment over time") 
         segment.append(f"{x:.1f},{y:.1f}")
         if p.likely:
             (_, y_low), (_, y_high) = xy(i, p.likely[0]), xy(i, p.likely[1])
-            parts.append(f'<line class="range" x1="{x:.1f}" x2="{x:.1f}" y1="{y_low:.1f}" y2="{y_high:.1f}"/>')
+            parts.append(
+                f'<line class="range" x1="{x:.1f}" x2="{x:.1f}" y1="{y_low:.1f}" y2="{y_high:.1f}"/>'
+            )
         parts.append(f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="4"/>')
     if len(segment) > 1:
         parts.append(f'<polyline class="line" points="{" ".join(segment)}"/>')

@@ -18,6 +18,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from alignment import SITUATIONS, Situation
+from alignment.team import change_interval_of, situation_model_for
 from insights.disclosure import basis_of, cohort_recheck, cohorts_cut
 from insights.figures_cache import figures_cached
 from insights.models import Cohort, RoundSummary
@@ -36,8 +37,13 @@ class Figures:
     alignment_sum: float = 0.0
     agreement_sum: float = 0.0
     agreement_weight: int = 0
+    # A unit's own round only (a roll-up has none): the spread of its answers' alignment and the
+    # model that read them, for whether a change could be noise.
+    alignment_sd: float | None = None
+    scored_model: str = ""
 
     def add(self, other: "Figures") -> None:
+        self.alignment_sd, self.scored_model = None, ""
         self.answered += other.answered
         self.respondents += other.respondents
         self.invited += other.invited
@@ -102,6 +108,21 @@ class UnitRow:
             return None
         now, before = self.current.alignment, self.previous.alignment
         return None if now is None or before is None else now - before
+
+    @property
+    def change_could_be_noise(self) -> bool:
+        """True when a team's change since its previous round is within what the two rounds'
+        answers allow (alignment.team.change_interval_of holds 0). Roll-ups say nothing."""
+        now, before = self.current, self.previous
+        if self.change is None or self.children or now.alignment_sd is None or before.alignment_sd is None:
+            return False
+        model = situation_model_for(now.scored_model)
+        interval = change_interval_of(
+            (before.respondents, before.alignment, before.alignment_sd),
+            (now.respondents, now.alignment, now.alignment_sd),
+            model.interval_widen if model else 1.0,
+        )
+        return interval is not None and interval[0] <= 0 <= interval[1]
 
     @property
     def situation(self) -> Situation | None:
@@ -170,8 +191,9 @@ def _cohort_figures(tree: Tree, own: dict[int, tuple]) -> dict[int, tuple[Figure
             continue
         figures, approximate = Figures(), False
         if node.id in own:
-            respondents, invited, alignment, agreement, approximate, _, answered, _ = own[node.id]
+            respondents, invited, alignment, agreement, approximate, _, answered, _, sd, model = own[node.id]
             figures.answered, figures.respondents, figures.invited = answered, respondents, invited
+            figures.alignment_sd, figures.scored_model = sd, model
             figures.alignment_sum = (alignment or 0.0) * respondents
             if agreement is not None:
                 figures.agreement_sum, figures.agreement_weight = agreement * respondents, respondents
@@ -217,6 +239,8 @@ def _org_figures(organization: Organization) -> dict[int, UnitRow]:
         "situation",
         "answered",
         "situation_close_call",
+        "alignment_sd",
+        "scored_model",
     ):
         own[cohort_id][uid] = tuple(figures)
     for i, cohort in enumerate(cohorts):
@@ -238,7 +262,7 @@ def _org_figures(organization: Organization) -> dict[int, UnitRow]:
                 continue
             if taken[uid] == 0:
                 row.current, row.visible = figures, uid in shown
-                decided = own[cohort.pk].get(uid, ("",) * 8)
+                decided = own[cohort.pk].get(uid, ("",) * 10)
                 row.situation_code, row.close_call_code = decided[5], decided[7]
             else:
                 row.previous, row.previous_visible = figures, uid in shown

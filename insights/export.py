@@ -15,6 +15,7 @@ HEADER = [
     "alignment",
     "agreement",
     "change_since_last_round",
+    "change_could_be_noise",
     "situation",
     "situation_close_call",
 ]
@@ -57,6 +58,7 @@ def write_dashboard_csv(out, rows: Iterable[UnitRow], *, threshold: int) -> None
                 _fmt(row.alignment),
                 _fmt(row.agreement),
                 _fmt(row.change),
+                "yes" if row.change_could_be_noise else "",
                 _text(row.situation.title) if row.situation else "",
                 _text(row.close_call.title) if row.close_call else "",
             ]

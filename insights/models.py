@@ -83,6 +83,9 @@ class RoundSummary(models.Model):
     respondents = models.PositiveIntegerField(default=0, help_text="Answers scored and usable.")
     alignment = models.FloatField(null=True, blank=True)
     agreement = models.FloatField(null=True, blank=True)
+    alignment_sd = models.FloatField(
+        null=True, blank=True, help_text="Sample standard deviation of the answers' alignment (two or more)."
+    )
     fit_alignment = models.FloatField(null=True, blank=True)
     fit_parent_alignment = models.FloatField(null=True, blank=True)
     aligned_share = models.FloatField(null=True, blank=True)

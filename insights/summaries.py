@@ -134,6 +134,8 @@ def _summarize(*, round_id: int) -> RoundSummary:
     summary.answered = Response.objects.filter(round=pulse_round).count()
     summary.respondents = reading.respondents
     summary.alignment = reading.alignment
+    judged = [r["alignment"] for r in usable]
+    summary.alignment_sd = float(np.std(judged, ddof=1)) if len(judged) >= 2 else None
     summary.agreement = reading.agreement
     summary.aligned_share = reading.aligned_share
     summary.situation = reading.situation.code if reading.situation else ""

@@ -10,7 +10,7 @@ from django.utils.timezone import localtime
 
 from alignment import SITUATIONS
 from alignment.reading import BANDS, band_of
-from alignment.team import alignment_interval, change_interval, situation_model_for
+from alignment.team import alignment_interval, situation_model_for
 from insights.charts import Point, histogram, trend_chart
 from insights.dashboard import UnitRow, org_figures
 from insights.models import AnswerScore, RoundSummary
@@ -72,13 +72,8 @@ class TeamView:
 
     @property
     def change_could_be_noise(self) -> bool:
-        """True when the change since the round before (both shown) is within what the two
-        rounds' answers allow (alignment.team.change_interval holds 0)."""
-        if self.latest is None or len(self.summaries) < 2 or self.summaries[-2].pk not in self.shown_ids:
-            return False
-        before = self.summaries[-2]
-        interval = change_interval(before.scores, self.latest.scores, _widen(self.latest))
-        return interval is not None and interval[0] <= 0 <= interval[1]
+        """As the org table says it (insights.dashboard.UnitRow.change_could_be_noise)."""
+        return self.latest is not None and self.row.change_could_be_noise
 
     @property
     def close_call(self):

@@ -19,6 +19,7 @@ from alignment.team import (
     SituationModel,
     alignment_interval,
     change_interval,
+    change_interval_of,
     situation_model_for,
 )
 
@@ -151,3 +152,10 @@ def test_a_change_within_the_answers_spread_could_be_noise_and_a_big_one_is_not(
     low, high = change_interval([20.0, 25.0, 22.0, 30.0], [80.0, 85.0, 78.0, 90.0])
     assert low > 0
     assert change_interval([70.0], [20.0, 30.0]) is None
+
+
+def test_the_change_interval_from_kept_figures_is_the_same():
+    before, after = [50.0, 60.0, 70.0, 55.0], [30.0, 42.0, 50.0, 35.0, 41.0]
+    kept = [(len(x), float(np.mean(x)), float(np.std(x, ddof=1))) for x in (before, after)]
+    assert change_interval_of(*kept, 1.25) == change_interval(before, after, 1.25)
+    assert change_interval_of((1, 50.0, 0.0), kept[1]) is None

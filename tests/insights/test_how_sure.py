@@ -5,6 +5,7 @@ hidden, so is the close call. And the team view's "likely between" range for the
 
 import csv
 import io
+import statistics
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
@@ -144,13 +145,16 @@ def test_the_trend_draws_each_rounds_likely_range(login, leader, team):
         ([20.0, 25.0, 22.0, 30.0, 24.0, 28.0], [80.0, 85.0, 78.0, 90.0, 84.0, 88.0], False),
     ],
 )
-def test_a_change_the_answers_cant_tell_from_noise_says_so(login, leader, team, before, after, noise):
+def test_a_change_the_answers_cant_tell_from_noise_says_so(
+    login, leader, executive, team, before, after, noise
+):
     for closes_at, scores in ((WHEN, before), (WHEN + timedelta(days=28), after)):
         closed_round_with_summary(
             team,
             closes_at=closes_at,
             respondents=6,
-            alignment=sum(scores) / 6,
+            alignment=statistics.mean(scores),
+            alignment_sd=statistics.stdev(scores),
             scores=scores,
             scored_model="minilm-l6-v2-int8",
         )
@@ -158,3 +162,11 @@ def test_a_change_the_answers_cant_tell_from_noise_says_so(login, leader, team, 
     glance = glance.split('id="glance-title"')[1].split("</section>")[0]
     assert ("▼" in glance) if noise else ("▲" in glance)
     assert ("could be noise" in glance) is noise
+    client = login(executive)
+    table = client.get(reverse("org_dashboard"), {"sort": "drop"}, HTTP_HX_REQUEST="true").content.decode()
+    payments = table.split(f'id="dash-row-{team.pk}"')[1].split("</tr>")[0]
+    assert ("could be noise" in payments) is noise
+    export = client.get(reverse("org_dashboard_csv")).content.decode()
+    rows = {row["unit"]: row for row in csv.DictReader(io.StringIO(export))}
+    assert rows["Payments"]["change_could_be_noise"] == ("yes" if noise else "")
+    assert rows["Product"]["change_could_be_noise"] == ""  # a roll-up says nothing either way

@@ -1,6 +1,7 @@
 """Answers are scored by the alignment engine through a real Celery worker, and rolled up."""
 
 import re
+import statistics
 import time
 from datetime import timedelta
 from unittest import mock
@@ -139,6 +140,7 @@ def test_round_summary_rolls_up_the_scored_answers(open_round):
     scores = list(AnswerScore.objects.filter(response__round=open_round).values_list("alignment", flat=True))
     assert summary.respondents == 4
     assert summary.alignment == pytest.approx(sum(scores) / 4, abs=0.01)
+    assert summary.alignment_sd == pytest.approx(statistics.stdev(scores), abs=0.01)
     assert summary.agree_means == [4.0, 4.0, 3.0]
     assert summary.scores == sorted(round(s, 1) for s in scores)
     assert not summary.is_final and not summary.stale
