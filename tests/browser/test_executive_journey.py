@@ -46,6 +46,8 @@ def test_executive_reads_the_org_drills_down_opens_a_team_and_exports(
     expect(first_change).to_contain_text("▼")
     # Teams whose answers sit between two situations name the runner-up beside the first.
     expect(table.locator(".close-call-note").first).to_contain_text("a close call: could also be")
+    # A team's drop its few answers can't tell from noise says so.
+    expect(table.locator(".noise-note").first).to_have_text("could be noise")
 
     # Open a team: the view explains the number.
     page.get_by_label("View", exact=True).select_option("")
