@@ -246,11 +246,10 @@ def _interval_widen(readings: list[dict[int, float]], teams: list[graded.GradedT
         (r, graded_figure(team, sorted(r))) for r, team in zip(readings, teams, strict=True) if len(r) >= 2
     ]
     for widen in WIDEN_GRID:
-        held = [
-            low <= truth <= high
-            for r, truth in pairs
-            for low, high in [alignment_interval(list(r.values()), float(widen))]
-        ]
+        held = []
+        for r, truth in pairs:
+            low, high = alignment_interval(list(r.values()), float(widen))
+            held.append(low <= truth <= high)
         if np.mean(held) >= INTERVAL_LEVEL:
             return float(widen)
     return float(WIDEN_GRID[-1])

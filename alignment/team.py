@@ -110,29 +110,13 @@ def alignment_interval(
 
 
 def change_interval(
-    before: Sequence[AnswerScore | float | None],
-    after: Sequence[AnswerScore | float | None],
-    widen: float = 1.0,
-) -> tuple[float, float] | None:
-    """Where the change of the alignment index from `before` to `after` likely lies
-    (INTERVAL_LEVEL; Welch's t with the Welch–Satterthwaite degrees of freedom, widened as
-    alignment_interval is). When it holds 0 the change could be noise. None below two usable
-    answers on either side."""
-    a, b = _alignments(before), _alignments(after)
-    if len(a) < 2 or len(b) < 2:
-        return None
-    return change_interval_of(
-        (len(a), float(np.mean(a)), float(np.std(a, ddof=1))),
-        (len(b), float(np.mean(b)), float(np.std(b, ddof=1))),
-        widen,
-    )
-
-
-def change_interval_of(
     before: tuple[int, float, float], after: tuple[int, float, float], widen: float = 1.0
 ) -> tuple[float, float] | None:
-    """change_interval from each round's (answers, mean, sample standard deviation), as round
-    summaries keep them."""
+    """Where the change of the alignment index from one round to the next likely lies
+    (INTERVAL_LEVEL; Welch's t with the Welch–Satterthwaite degrees of freedom, widened as
+    alignment_interval is), from each round's (answers, mean, sample standard deviation) as
+    round summaries keep them. When it holds 0 the change could be noise. None below two
+    answers on either side."""
     (na, ma, sa), (nb, mb, sb) = before, after
     if na < 2 or nb < 2:
         return None
@@ -358,9 +342,6 @@ class SituationModel:
     def call(self, alignments, vectors, statement_vector, texts, statement: str) -> SituationCall:
         return self.call_from(self.probabilities(alignments, vectors, statement_vector, texts, statement))
 
-    def classify(self, alignments, vectors, statement_vector, texts, statement: str) -> str:
-        return self.call(alignments, vectors, statement_vector, texts, statement).code
-
     def to_json(self) -> dict:
         return {
             **self.linear.to_json(),
@@ -385,6 +366,13 @@ def situation_model_for(encoder_name: str) -> SituationModel | None:
     model = model_for(encoder_name)
     raw = model.meta.get("situation") if model else None
     return SituationModel.from_json(raw) if raw else None
+
+
+def interval_widen_for(encoder_name: str) -> float:
+    """The widening fitted for readings by this encoder (plain t intervals for one without a
+    fitted reading, e.g. TF-IDF), for alignment_interval and change_interval."""
+    model = situation_model_for(encoder_name)
+    return model.interval_widen if model else 1.0
 
 
 @dataclass(frozen=True)
@@ -440,7 +428,7 @@ def read_team(
         situation=found,
         idea_shares=idea_shares([idea_hits[i] for i in usable], n_ideas),
         close_call=close_call,
-        alignment_interval=alignment_interval(scores, model.interval_widen if model else 1.0),
+        alignment_interval=alignment_interval(scores, interval_widen_for(encoder.name)),
     )
 
 

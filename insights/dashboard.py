@@ -18,7 +18,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from alignment import SITUATIONS, Situation
-from alignment.team import change_interval_of, situation_model_for
+from alignment.team import change_interval, interval_widen_for
 from insights.disclosure import basis_of, cohort_recheck, cohorts_cut
 from insights.figures_cache import figures_cached
 from insights.models import Cohort, RoundSummary
@@ -112,15 +112,14 @@ class UnitRow:
     @property
     def change_could_be_noise(self) -> bool:
         """True when a team's change since its previous round is within what the two rounds'
-        answers allow (alignment.team.change_interval_of holds 0). Roll-ups say nothing."""
+        answers allow (alignment.team.change_interval holds 0). Roll-ups say nothing."""
         now, before = self.current, self.previous
         if self.change is None or self.children or now.alignment_sd is None or before.alignment_sd is None:
             return False
-        model = situation_model_for(now.scored_model)
-        interval = change_interval_of(
+        interval = change_interval(
             (before.respondents, before.alignment, before.alignment_sd),
             (now.respondents, now.alignment, now.alignment_sd),
-            model.interval_widen if model else 1.0,
+            interval_widen_for(now.scored_model),
         )
         return interval is not None and interval[0] <= 0 <= interval[1]
 

@@ -10,7 +10,7 @@ from django.utils.timezone import localtime
 
 from alignment import SITUATIONS
 from alignment.reading import BANDS, band_of
-from alignment.team import alignment_interval, situation_model_for
+from alignment.team import alignment_interval, interval_widen_for
 from insights.charts import Point, histogram, trend_chart
 from insights.dashboard import UnitRow, org_figures
 from insights.models import AnswerScore, RoundSummary
@@ -117,14 +117,8 @@ class TeamView:
         return histogram(self.latest.scores, title="Spread of answers") if self.latest else None
 
 
-def _widen(summary: RoundSummary) -> float:
-    """The interval widening fitted for the model that read the round (plain t for another)."""
-    model = situation_model_for(summary.scored_model)
-    return model.interval_widen if model else 1.0
-
-
 def _likely(summary: RoundSummary) -> tuple[float, float] | None:
-    return alignment_interval(summary.scores, _widen(summary))
+    return alignment_interval(summary.scores, interval_widen_for(summary.scored_model))
 
 
 def team_view(unit: Unit) -> TeamView:
