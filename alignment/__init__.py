@@ -31,7 +31,8 @@ from .team import (
 # Stored with every score: bump when a change would move stored numbers.
 # 2.0: the purpose reading (alignment.reading), fitted on graded teams: the
 # 0-100 scale is the expected grade, ideas and twists come from fitted models.
-ENGINE_VERSION = "2.0"
+# 2.1: the same reading fitted on 240 graded teams by twelve writers (was 80 by four).
+ENGINE_VERSION = "2.1"
 
 __all__ = [
     "ENGINE_VERSION",

@@ -190,8 +190,9 @@ def test_ideas_detected_by_meaning_not_words(semantic):
         reference=PAYMENTS,
         ideas=ideas,
         encoder=semantic,
-        answer="Shop owners should receive their money fast and dependably. Small companies "
-        "rely on us with their income.",
+        # Engine 2.1 flags "Shop owners should receive their money fast and dependably. Small
+        # companies rely on us with their income." as a twist (docs/alignment.md, a seventh look).
+        answer="getting shop owners their cash fast and safely so small companies trust us",
     )
     assert covered.ideas_named[0] and covered.ideas_named[2]
     partial = score_answer(

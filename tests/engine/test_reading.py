@@ -68,13 +68,15 @@ def test_held_out_bands_say_what_they_mean(held_out):
 
 
 def test_held_out_situations_stay_at_their_measured_level(held_out):
-    """Short of the 75% the issue asks for (docs/alignment.md): this guards the level reached."""
-    assert situation_accuracy(held_out) >= 0.55
+    """Measured 0.744 [0.69, 0.79] with these folds (0.725-0.762 over four random deals of the
+    folds; by writer 0.759; on the 80 outside teams 0.75; docs/alignment.md). The issue asks
+    for 0.75: this guards the level reached, with room for the folds' noise."""
+    assert situation_accuracy(held_out) >= 0.7
 
 
 def test_held_out_situations_given_without_a_close_call_are_right_four_times_in_five(held_out):
-    """Measured 0.92 of the 30% of teams called without a doubt; the others name a runner-up,
-    and one of the two is the team's own situation for 0.89 of all teams (docs/alignment.md)."""
+    """Measured 0.79 of the 84% of teams called without a doubt; the others name a runner-up,
+    and one of the two is the team's own situation for 0.81 of all teams (docs/alignment.md)."""
     share = situation_sure_share(held_out)
     assert 0.1 <= share <= 0.9  # both kinds of call happen
     assert situation_sure_accuracy(held_out) >= 0.75
@@ -84,7 +86,7 @@ def test_held_out_situations_given_without_a_close_call_are_right_four_times_in_
 
 def test_held_out_teams_graded_figures_lie_in_their_likely_range(held_out):
     """The 80% "likely between" interval holds the team's graded figure (its answers' band
-    centres) for 0.79 of held-out teams (by writer 0.81)."""
+    centres) for 0.81 of held-out teams (by writer 0.80)."""
     assert interval_holds(held_out) >= 0.7
 
 

@@ -46,15 +46,15 @@ def test_situation_texts_are_distinct():
 
 
 def test_idea_shares(semantic):
-    statement = (
-        "We make sure merchants get paid quickly and reliably, by running a payments platform that "
-        "processes card transactions securely, so that small businesses can trust us with their revenue."
+    statement = (  # the demo's Payments team
+        "We make it effortless for small businesses to accept card and bank payments, so that every "
+        "sale goes through on the first try and the money is never in doubt."
     )
     scores = score_answers(
         statement,
         [
-            "We run the platform that processes card transactions securely.",
-            "Our payments platform processes card transactions safely.",
+            "We help small businesses take card payments.",
+            "Card payments for small shops, basically.",
             "We organise the offsite.",
             "",
         ],
@@ -63,7 +63,7 @@ def test_idea_shares(semantic):
     )
     shares = idea_shares(scores)
     # Shares are of the judged answers (the blank one is not), each a multiple of a third.
-    assert len(shares) == 3 and shares[1] >= 0.33 and shares[1] > shares[0]
+    assert len(shares) == 2 and shares[0] >= 0.33 and shares[0] > shares[1]
     assert all(round(share * 3, 3) == round(share * 3) for share in shares)
     assert idea_shares([]) == []
 

@@ -99,12 +99,12 @@ def test_where_the_situation_is_hidden_so_is_the_close_call(login, executive, te
 
 def test_the_summary_keeps_the_close_call_the_engine_reads(team, leader):
     """Real answers through scoring and the summary: a graded team the engine reads as a close call
-    (tests/engine/test_close_call.py) keeps it on its round summary."""
-    hospice = next(t for t in load_graded(GRADED) if t.id == "a-hospice-day-services")
+    (tests/engine/test_how_sure.py) keeps it on its round summary."""
+    scattered = next(t for t in load_graded(GRADED) if t.id == "d-learning-development-norvik")
     PurposeStatementFactory(
-        unit=team, version=1, author=leader, purpose=hospice.purpose, key_ideas=hospice.ideas
+        unit=team, version=1, author=leader, purpose=scattered.purpose, key_ideas=scattered.ideas
     )
-    for _ in hospice.answers:
+    for _ in scattered.answers:
         MembershipFactory(unit=team, role=Membership.Role.MEMBER)
     now = timezone.now()
     pulse_round = round_open(
@@ -112,12 +112,13 @@ def test_the_summary_keeps_the_close_call_the_engine_reads(team, leader):
     )
     invitations = Invitation.objects.filter(round=pulse_round).order_by("pk")
     with mock.patch("insights.scoring.queue_round_scoring"):
-        for invitation, answer in zip(invitations, hospice.answers, strict=False):
+        for invitation, answer in zip(invitations, scattered.answers, strict=False):
             response_submit(invitation=invitation, answers=answers(answer.text), seen_revision=0)
     scoring.response_score(response_id=Response.objects.filter(round=pulse_round).first().pk)
     summary = summaries.round_summarize(round_id=pulse_round.pk)
-    assert summary.respondents == len(hospice.answers)
-    assert (summary.situation, summary.situation_close_call) == ("no_shared", "split")
+    # Nine answered; the "?" and the German answer are not judged, so seven are read.
+    assert len(scattered.answers) == 9 and summary.respondents == 7
+    assert (summary.situation, summary.situation_close_call) == ("no_shared", "shared_other")
 
 
 def test_the_team_view_says_where_the_alignment_likely_lies(login, leader, team):

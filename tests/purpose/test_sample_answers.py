@@ -184,20 +184,20 @@ def test_the_readings_show_bands_ideas_twists_notes_and_the_situation(login, tea
 
 
 def test_a_close_call_is_named_beside_the_situation(login, team, leader):
-    """Real engine: a graded team it reads as a close call (tests/engine/test_close_call.py), typed
+    """Real engine: a graded team it reads as a close call (tests/engine/test_how_sure.py), typed
     in as sample answers, shows the runner-up too."""
-    hospice = next(t for t in load_graded(GRADED) if t.id == "a-hospice-day-services")
-    samples = "\n".join(a.text for a in hospice.answers)
+    scattered = next(t for t in load_graded(GRADED) if t.id == "d-learning-development-norvik")
+    samples = "\n".join(a.text for a in scattered.answers)
     html = read(
         login(leader),
         team,
         samples,
-        purpose=hospice.purpose,
-        ideas="\n".join(hospice.ideas),
+        purpose=scattered.purpose,
+        ideas="\n".join(scattered.ideas),
         HTTP_HX_REQUEST="true",
     ).content.decode()
     assert "A team answering like this: " + escape(SITUATIONS["no_shared"].title) in html
-    assert f"could also read as “{escape(SITUATIONS['split'].title)}”" in html
+    assert f"could also read as “{escape(SITUATIONS['shared_other'].title)}”" in html
 
 
 def test_the_purpose_and_ideas_as_typed_are_read_not_the_saved_version(login, team, leader, stub_reading):
