@@ -65,6 +65,11 @@ from .team import (
 IDEA_C = 1.0
 IDEA_THRESHOLD = 0.35
 TWIST_C = 0.03
+# An answer is flagged as a twist (and its ideas count as twisted, not named) from the lowest
+# probability at which, on training answers read out of fold, flags were right this often; never
+# below "more likely a twist than not".
+TWIST_PRECISION = 0.8
+TWIST_GRID = np.round(np.arange(0.80, 0.996, 0.005), 3)
 GRADE_C = 0.003
 SCALAR_WEIGHT = 10.0  # the 13 + 4 scalar features against 768 embedding dimensions
 SITUATION_C = 1.0
@@ -189,6 +194,20 @@ def _out_of_fold_first_stage(ds: Dataset, rows: np.ndarray):
     return twist_p, idea_p
 
 
+def _twist_threshold(twist_p: np.ndarray, trap: np.ndarray) -> float:
+    """Where a twist is flagged. The twist model is fitted with balanced class weights, which
+    multiply its odds by (answers without a twist / answers with one): flagging at that share
+    undoes the reweighting, so a flag means "more likely a twist than not". From there, the
+    lowest threshold at which the flags on these answers (read out of fold) were right
+    TWIST_PRECISION of the time: a faithful answer flagged as a twist is what a leader notices."""
+    least = float(1.0 - trap.mean())
+    for cut in TWIST_GRID:
+        flagged = twist_p >= max(cut, least)
+        if flagged.any() and trap[flagged].mean() >= TWIST_PRECISION:
+            return max(float(cut), least)
+    return float(TWIST_GRID[-1])
+
+
 def _band_knots(expected: np.ndarray, grade: np.ndarray) -> tuple[float, ...]:
     """Expected-grade cut-offs between bands, each the best separator of grade ≥ k from < k."""
     cuts = []
@@ -218,10 +237,7 @@ def _fit_model(ds: Dataset, rows: np.ndarray, *, encoder_name: str, meta: dict |
     expected = _out_of_fold_expected(ds, rows)
     knots = _band_knots(expected, ds.grade[rows])
     idea, twist = _first_stage(ds, rows)
-    # The twist model is fitted with balanced class weights, which multiply its odds by
-    # (answers without a twist / answers with one); flagging at that share undoes the
-    # reweighting, so a flag means "more likely a twist than not".
-    twist_threshold = float(1.0 - ds.trap[rows].mean())
+    twist_threshold = _twist_threshold(twist_p, ds.trap[rows])
     model = ReadingModel(encoder_name, idea, IDEA_THRESHOLD, twist, twist_threshold, grade, knots, meta or {})
     teams = sorted(set(ds.team_of[rows].tolist()))
     alignments = {t: {} for t in teams}
@@ -370,6 +386,7 @@ def read_graded_team(
         call.close_call if call else None,
         interval,
         graded_figure(team, judged) if judged else None,
+        [bool(r and r.twist) for r in readings],
     )
 
 

@@ -81,6 +81,7 @@ class TeamResult:
     close_call: str | None = None  # the runner-up, when the situation model was not sure
     interval: tuple[float, float] | None = None  # where the team's alignment likely lies
     graded_figure: float | None = None  # the team's alignment as its grades put it (band centres)
+    twist: list[bool] | None = None  # per answer: flagged "names it with a twist"
 
 
 def _pairs(results: Sequence[TeamResult]):
@@ -180,6 +181,30 @@ def interval_width(results: Sequence[TeamResult]) -> float:
     return float(np.mean(widths)) if widths else float("nan")
 
 
+def _flags(results: Sequence[TeamResult]):
+    for r in results:
+        for i, a in enumerate(r.team.answers):
+            if r.twist is not None and r.alignment[i] is not None:
+                yield a, r.twist[i]
+
+
+def twist_flags_right(results: Sequence[TeamResult]) -> float:
+    """Of the answers flagged as twists, the share that are traps."""
+    right = [a.is_trap for a, flagged in _flags(results) if flagged]
+    return float(np.mean(right)) if right else float("nan")
+
+
+def traps_flagged(results: Sequence[TeamResult]) -> float:
+    flagged = [f for a, f in _flags(results) if a.is_trap]
+    return float(np.mean(flagged)) if flagged else float("nan")
+
+
+def faithful_flagged(results: Sequence[TeamResult]) -> float:
+    """Share of faithful answers (grade 3) that are flagged as twists: the error a leader sees."""
+    flagged = [f for a, f in _flags(results) if is_faithful(a)]
+    return float(np.mean(flagged)) if flagged else float("nan")
+
+
 def answer_spearman(results: Sequence[TeamResult]) -> float:
     pairs = [
         (r.alignment[i], a.grade)
@@ -214,6 +239,9 @@ METRICS = {
     "faithful_median": lambda rs: median_of(rs, is_faithful),
     "off_target_median": lambda rs: median_of(rs, is_off_target),
     "spearman": answer_spearman,
+    "twist_flags_right": twist_flags_right,
+    "traps_flagged": traps_flagged,
+    "faithful_flagged": faithful_flagged,
 }
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from alignment.fitting import build_dataset, shipped_results
 from alignment.graded import (
+    faithful_flagged,
     idea_prf,
     interval_holds,
     is_faithful,
@@ -21,6 +22,7 @@ from alignment.graded import (
     situation_sure_accuracy,
     situation_sure_share,
     traps_below_faithful,
+    twist_flags_right,
 )
 from alignment.reading import band_of
 
@@ -44,7 +46,9 @@ def test_the_outside_teams_are_new_and_as_varied_as_the_fitted_ones():
 def test_answers_are_ordered_and_traps_caught_on_teams_never_fitted_on(outside):
     assert pairwise_ordering(outside) >= 0.80  # measured 0.897
     assert traps_below_faithful(outside) >= 0.80  # measured 0.936
-    assert idea_prf(outside)[2] >= 0.65  # measured 0.778
+    assert idea_prf(outside)[2] >= 0.65  # measured 0.785
+    assert twist_flags_right(outside) >= 0.6  # measured 0.71 (by team 0.79)
+    assert faithful_flagged(outside) <= 0.05  # measured 0.032 (at the unfitted threshold, 0.907: 0.054)
 
 
 def test_bands_on_teams_never_fitted_on(outside):

@@ -10,6 +10,7 @@ import pytest
 from alignment import read_team, score_answers, score_pair
 from alignment.fitting import build_dataset, held_out_results, team_splits
 from alignment.graded import (
+    faithful_flagged,
     idea_prf,
     interval_holds,
     is_faithful,
@@ -22,6 +23,7 @@ from alignment.graded import (
     situation_sure_accuracy,
     situation_sure_share,
     traps_below_faithful,
+    twist_flags_right,
 )
 from alignment.reading import band_of, model_for
 
@@ -60,6 +62,14 @@ def test_held_out_traps_read_below_the_same_teams_faithful_answers(held_out):
 def test_held_out_key_ideas_are_found(held_out):
     precision, recall, f1 = idea_prf(held_out)
     assert f1 >= 0.65 and precision >= 0.6 and recall >= 0.55
+
+
+def test_held_out_twist_flags_are_mostly_right_and_rarely_on_faithful_answers(held_out):
+    """The flag's threshold is fitted so that flags on training answers are right four times in
+    five. Measured on held-out teams: 0.79 of flags are traps, and 2.4% of faithful answers are
+    flagged (0.71 and 3.2% on the outside teams, docs/alignment.md)."""
+    assert twist_flags_right(held_out) >= 0.7
+    assert faithful_flagged(held_out) <= 0.04
 
 
 def test_held_out_bands_say_what_they_mean(held_out):
