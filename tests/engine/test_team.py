@@ -46,7 +46,9 @@ def test_situation_texts_are_distinct():
 
 
 def test_idea_shares(semantic):
-    statement = (  # the demo's Payments team
+    # The demo's Payments team. Engine 2.1 flags one of the answers this test used on the engine
+    # tests' older payments statement as a twist (docs/alignment.md, a seventh look).
+    statement = (
         "We make it effortless for small businesses to accept card and bank payments, so that every "
         "sale goes through on the first try and the money is never in doubt."
     )
