@@ -201,11 +201,11 @@ def _twist_threshold(twist_p: np.ndarray, trap: np.ndarray) -> float:
     lowest threshold at which the flags on these answers (read out of fold) were right
     TWIST_PRECISION of the time: a faithful answer flagged as a twist is what a leader notices."""
     least = float(1.0 - trap.mean())
-    for cut in TWIST_GRID:
-        flagged = twist_p >= max(cut, least)
+    for cut in (least, *TWIST_GRID[TWIST_GRID > least]):
+        flagged = twist_p >= cut
         if flagged.any() and trap[flagged].mean() >= TWIST_PRECISION:
-            return max(float(cut), least)
-    return float(TWIST_GRID[-1])
+            return float(cut)
+    return max(least, float(TWIST_GRID[-1]))
 
 
 def _band_knots(expected: np.ndarray, grade: np.ndarray) -> tuple[float, ...]:
